@@ -1,0 +1,1 @@
+"""Fees, the cart and checkout, and the payment providers behind one interface."""

@@ -1,0 +1,54 @@
+"""The audit log: who did what, when, from where. One helper for every area."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def audit(action: str, *, user=None, obj=None, actor: str | None = None, **details: Any):
+    """Record `action` in the audit log within the current transaction.
+
+    `user` is who acted (defaults to the logged-in user); `obj` is what was acted on
+    (any model with an `id`); `details` must be JSON-serialisable and never hold a secret.
+    """
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    entry = AuditEntry(
+        action=action,
+        user_id=user.id if user is not None else None,
+        actor=actor or (user.email if user is not None else None),
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None else None,
+        details=details,
+    )
+    if has_request_context():
+        entry.ip = request.remote_addr
+        entry.user_agent = (request.user_agent.string or "")[:300]
+    db.session.add(entry)
+    return entry

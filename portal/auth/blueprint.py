@@ -1,0 +1,23 @@
+from flask import Blueprint
+
+from portal.auth import views
+
+bp = Blueprint("auth", __name__)
+
+bp.add_url_rule("/register", "register", views.register, methods=["GET", "POST"])
+bp.add_url_rule("/register/check-email", "check_email", views.check_email)
+bp.add_url_rule("/confirm/<token>", "confirm", views.confirm)
+bp.add_url_rule("/confirm", "resend_confirmation", views.resend_confirmation,
+                methods=["GET", "POST"])
+bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
+bp.add_url_rule("/password/forgot", "forgot_password", views.forgot_password,
+                methods=["GET", "POST"])
+bp.add_url_rule("/password/reset/<token>", "reset_password", views.reset_password,
+                methods=["GET", "POST"])
+bp.add_url_rule("/account", "account", views.account)
+bp.add_url_rule("/account/password", "change_password", views.change_password,
+                methods=["GET", "POST"])
+bp.add_url_rule("/account/language", "account_language", views.account_language,
+                methods=["POST"])
+bp.add_url_rule("/account/sessions/end", "end_sessions", views.end_sessions, methods=["POST"])

@@ -1,0 +1,114 @@
+"""Accounts: users, their roles, and agents' firms."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    AGENT = "agent"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def is_office(self) -> bool:
+        return self in (Role.STAFF, Role.ADMIN)
+
+
+ROLE_LABELS = {
+    Role.APPLICANT: _l("Applicant"),
+    Role.AGENT: _l("Agent"),
+    Role.STAFF: _l("Office staff"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class PartyKind(enum.StrEnum):
+    PERSON = "person"
+    ENTITY = "entity"
+
+
+PARTY_KIND_LABELS = {
+    PartyKind.PERSON: _l("Natural person"),
+    PartyKind.ENTITY: _l("Legal entity (company, university, institution)"),
+}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as VARCHAR with a CHECK constraint: same behaviour on SQLite and PostgreSQL,
+    # and adding a value is a plain migration.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True, create_constraint=True, name=cls.__name__.lower())
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Firm(db.Model):
+    """An agents' firm: its agent users share one client book."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="firm")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.APPLICANT)
+    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind), default=PartyKind.PERSON)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    agent_number: Mapped[str | None] = mapped_column(String(50))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login session's identity: rotating it ends every other session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    firm: Mapped[Firm | None] = relationship(back_populates="members")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.organisation or self.full_name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

@@ -1,0 +1,111 @@
+"""Configuration from the environment, with safe defaults for the embedded mode.
+
+The names are an interface (see DESIGN.md): DATABASE_URL, PORTAL_DATA_DIR, SECRET_KEY,
+BACKOFFICE_URL, BACKOFFICE_TOKEN, CONNECTOR_RETRY_BASE_SECONDS, MAIL_SERVER, MAIL_PORT,
+STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LOCALES = ("en", "fr", "es", "km", "lo", "vi", "ar")
+RTL_LOCALES = frozenset({"ar"})
+ENVIRONMENTS = ("development", "acceptance", "pre-production", "production")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into the data dir."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must end up with the same key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment() -> dict:
+    data_dir = Path(os.environ.get("PORTAL_DATA_DIR") or REPO_ROOT / "instance").resolve()
+    https = _env_bool("PORTAL_HTTPS")
+    environment = os.environ.get("PORTAL_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise RuntimeError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    return {
+        "PORTAL_ENV": environment,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{data_dir / 'portal.db'}",
+        "SECRET_KEY": load_secret_key(data_dir),
+        "PORTAL_HTTPS": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "BACKOFFICE_URL": os.environ.get("BACKOFFICE_URL", ""),
+        "BACKOFFICE_TOKEN": os.environ.get("BACKOFFICE_TOKEN", ""),
+        "CONNECTOR_RETRY_BASE_SECONDS": float(os.environ.get("CONNECTOR_RETRY_BASE_SECONDS", 30)),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+    }
+
+
+class Defaults:
+    """Values that do not come from the environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(REPO_ROOT / "translations")
+    LANGUAGES = LOCALES
+    # Token lifetimes (seconds).
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 3600
+    # Rate limits (Flask-Limiter notation).
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_PER_ACCOUNT_LIMIT = "5 per minute;20 per hour"
+    RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    MAIL_TIMEOUT = 10

@@ -1,0 +1,30 @@
+"""The office that runs this deployment: one row of settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+
+class Office(db.Model):
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(40))
+    country_code: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    default_locale: Mapped[str] = mapped_column(String(10), default="en")
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(500))
+
+
+def current_office() -> Office | None:
+    from flask import g
+
+    if "office" not in g:
+        g.office = db.session.scalar(db.select(Office).order_by(Office.id).limit(1))
+    return g.office

@@ -1,0 +1,82 @@
+"""The demo office and its demo accounts (`flask --app portal seed-demo`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.audit import audit
+from portal.auth.models import Firm, PartyKind, Role, User
+from portal.auth.services import _check_password, _set_password, hash_password
+from portal.extensions import db
+from portal.office.models import Office
+from portal.timeutil import utcnow
+
+DEMO_ACCOUNTS = [
+    # email, role, full name, organisation, agent number
+    ("applicant@example.org", Role.APPLICANT, "Sokha Chan", None, None),
+    ("agent@example.org", Role.AGENT, "Vanna Keo", "Mekong IP Agents", "KH-AG-0042"),
+    ("staff@example.org", Role.STAFF, "Dara Sok", None, None),
+    ("admin@example.org", Role.ADMIN, "Bopha Lim", None, None),
+]
+
+
+def demo_password() -> str:
+    """DEMO_PASSWORD, else the one generated on the first run and kept in the data dir."""
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"]
+    path = Path(current_app.config["PORTAL_DATA_DIR"]) / "demo-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password
+
+
+def seed_office() -> Office:
+    office = db.session.scalar(select(Office).limit(1))
+    if office is None:
+        office = Office(
+            name="Demo Intellectual Property Office", short_name="DEMO-IPO",
+            country_code="KH", currency="KHR", timezone="Asia/Phnom_Penh",
+            default_locale="en", email="office@example.org",
+            address="Demo Street 1, Phnom Penh, Cambodia",
+        )
+        db.session.add(office)
+    return office
+
+
+def seed_accounts(password: str) -> list[User]:
+    users = []
+    for email, role, name, organisation, agent_number in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, password_hash=hash_password(password), full_name=name,
+                        role=role, organisation=organisation, agent_number=agent_number,
+                        party_kind=PartyKind.ENTITY if organisation else PartyKind.PERSON,
+                        email_confirmed_at=utcnow())
+            if role is Role.AGENT:
+                user.firm = Firm(name=organisation)
+            db.session.add(user)
+            db.session.flush()
+            audit("account.created", actor="seed-demo", obj=user, role=role.value)
+        elif not _check_password(user.password_hash, password):
+            _set_password(user, password)
+            audit("password.reset", actor="seed-demo", obj=user)
+        users.append(user)
+    return users
+
+
+def seed_demo() -> tuple[Office, list[User], str]:
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise RuntimeError("seed-demo is refused in a production environment")
+    password = demo_password()
+    office = seed_office()
+    users = seed_accounts(password)
+    return office, users, password
