@@ -7,26 +7,31 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from forms.base import PortalForm
-from forms.fields import RadioField, SelectField
+from forms.fields import RadioField, SelectField, choices
 from forms.validators import EmailAddress, EqualTo, MaxLength, Optional, Required, StrongPassword
 from portal.config import LOCALES
 from portal.i18n import LANGUAGE_NAMES
 
-LANGUAGE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+LANGUAGE_CHOICES = choices((code, LANGUAGE_NAMES[code]) for code in LOCALES)
 
 
 class RegisterForm(PortalForm):
     account_type = RadioField(
         _l("I am registering as"),
-        choices=[("applicant", _l("An applicant, filing for myself or my organisation")),
-                 ("agent", _l("An agent (representative), filing for clients"))],
+        choices=choices([("applicant", _l("An applicant, filing for myself or my organisation")),
+                         ("agent", _l("An agent (representative), filing for clients"))]),
         default="applicant",
         validators=[Required()],
     )
     party_kind = RadioField(
         _l("The applicant is"),
-        choices=[("person", _l("A natural person")),
-                 ("entity", _l("A legal entity (company, university, institution)"))],
+        choices=choices([("person", _l("A natural person")),
+                         ("entity", _l("A legal entity (company, university, institution)"))]),
         default="person",
         validators=[Optional()],
         description=_l("Applicants only. A legal entity files in its own name through a "
@@ -38,18 +43,18 @@ class RegisterForm(PortalForm):
         render_kw={"autocomplete": "name"},
     )
     organisation = StringField(
-        _l("Name of the legal entity or firm"), validators=[Optional(), MaxLength(200)],
+        _l("Name of the legal entity or firm"), validators=[MaxLength(200)],
         description=_l("Required for a legal entity and for an agent."),
         render_kw={"autocomplete": "organization"},
     )
     agent_number = StringField(
-        _l("Agent registration number"), validators=[Optional(), MaxLength(50)],
+        _l("Agent registration number"), validators=[MaxLength(50)],
         description=_l("The number under which the office registered you as an agent. "
                        "Required for agents."),
     )
     email = EmailField(_l("Email address"), validators=[Required(), MaxLength(254),
                                                         EmailAddress()],
-                       render_kw={"autocomplete": "email"})
+                       filters=[strip], render_kw={"autocomplete": "email"})
     password = PasswordField(
         _l("Password"), validators=[Required(), StrongPassword("email", "full_name")],
         description=_l("At least 10 characters. A phrase of several unrelated words is both "
@@ -76,7 +81,7 @@ class RegisterForm(PortalForm):
 
 class LoginForm(PortalForm):
     email = EmailField(_l("Email address"), validators=[Required(), MaxLength(254)],
-                       render_kw={"autocomplete": "username"})
+                       filters=[strip], render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[Required(), MaxLength(1024)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this device"))
@@ -87,7 +92,7 @@ class EmailForm(PortalForm):
 
     email = EmailField(_l("Email address"), validators=[Required(), MaxLength(254),
                                                         EmailAddress()],
-                       render_kw={"autocomplete": "email"})
+                       filters=[strip], render_kw={"autocomplete": "email"})
 
 
 class ResetPasswordForm(PortalForm):

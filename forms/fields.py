@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from wtforms import fields
-from wtforms.validators import ValidationError
+from wtforms.fields.choices import SelectChoice
 
 INVALID_CHOICE = _l("Choose one of the options offered.")
 
 
-class _ChoiceCheck:
-    def pre_validate(self, form):
-        if self.data is None or self.data == "":
-            return  # a Required() validator says what is missing
-        if not any(value == self.data for value, *_ in self.iter_choices()):
-            raise ValidationError(INVALID_CHOICE)
+def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-class SelectField(_ChoiceCheck, fields.SelectField):
-    pass
+class SelectField(fields.SelectField):
+    def __init__(self, *args, invalid_choice_message=INVALID_CHOICE, **kwargs):
+        super().__init__(*args, invalid_choice_message=invalid_choice_message, **kwargs)
 
 
-class RadioField(_ChoiceCheck, fields.RadioField):
-    pass
+class RadioField(fields.RadioField):
+    def __init__(self, *args, invalid_choice_message=INVALID_CHOICE, **kwargs):
+        super().__init__(*args, invalid_choice_message=invalid_choice_message, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -45,10 +45,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def render_error(code: int, title, message):
+def render_error(code: int, title, message) -> Response:
     if _wants_json():
-        return jsonify(error={"code": code, "message": str(message)}), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+        response = jsonify(error={"code": code, "message": str(message)})
+    else:
+        response = make_response(render_template("errors/error.html", code=code, title=title,
+                                                 message=message))
+    response.status_code = code
+    return response
 
 
 def handle_http(exc: HTTPException):
@@ -61,7 +65,7 @@ def handle_http(exc: HTTPException):
     title, message = MESSAGES.get(code, (exc.name, exc.description))
     response = render_error(code, title, message)
     if code == 405 and getattr(exc, "valid_methods", None):
-        response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
 
 
@@ -96,5 +100,6 @@ def _rerender_rate_limited_form():
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
+    # Unhandled exceptions become InternalServerError unless PROPAGATE_EXCEPTIONS (tests) is on,
+    # where they surface with their traceback.
     app.register_error_handler(InternalServerError, handle_internal)
-    app.register_error_handler(Exception, handle_internal)

@@ -50,9 +50,9 @@ def build_message(to: str, subject, template: str, locale: str | None, **context
     msg["To"] = to
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="portal.local")
-    msg["Content-Language"] = locale
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = locale  # after set_content, which drops Content-* headers
     return msg
 
 

@@ -22,6 +22,7 @@ from portal.auth.models import PartyKind, Role
 from portal.extensions import db, limiter
 from portal.i18n import LANG_COOKIE
 
+
 def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 

@@ -19,7 +19,8 @@ def index():
         select(User.role, func.count(User.id)).group_by(User.role)).all())
     unconfirmed = db.session.scalar(
         select(func.count(User.id)).where(User.email_confirmed_at.is_(None))) or 0
-    return render_template("office/index.html", counts=counts, roles=list(Role), unconfirmed=unconfirmed,
+    return render_template("office/index.html", counts=counts, roles=list(Role),
+                           unconfirmed=unconfirmed,
                            mail_to_files=not current_app.config["MAIL_SERVER"])
 
 

@@ -1,0 +1,71 @@
+# The two commands: `make run` (install, set up and start the portal) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# Debian packages: what the portal needs to run, and what the test suite adds.
+VENV_PKG := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv)
+APT_RUN := $(VENV_PKG) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
+APT_TEST := postgresql chromium gettext poppler-utils
+
+.PHONY: install install-test run test test-sqlite test-postgres lint translations \
+        translations-extract translations-update translations-compile clean
+
+install: $(BIN)/.installed translations-compile
+
+$(BIN)/.installed: pyproject.toml
+	@bash scripts/apt-deps.sh $(APT_RUN)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install-test: install $(BIN)/.installed-test
+
+$(BIN)/.installed-test: pyproject.toml
+	@bash scripts/apt-deps.sh $(APT_RUN) $(APT_TEST)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "The portal is at http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - \
+	  'portal:create_app()'
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test: install-test lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	$(BIN)/pytest
+
+test-postgres:
+	@echo "== test suite on PostgreSQL =="
+	bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser"
+
+# Translations: extract the messages, merge them into each catalog, compile the catalogs.
+translations-extract:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project filing-portal -o translations/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --ignore-obsolete
+
+translations-compile: $(BIN)/.installed
+	$(BIN)/pybabel compile -d translations --statistics
+
+translations: translations-update translations-compile
+
+clean:
+	rm -rf $(VENV) build *.egg-info

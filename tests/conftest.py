@@ -1,0 +1,237 @@
+"""Test fixtures: a migrated database per session (SQLite, or PostgreSQL when TEST_DATABASE_URL
+is set), an app per test whose session is rolled back afterwards, clients, users and mail."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal import create_app
+from portal.auth.models import Firm, PartyKind, Role, User
+from portal.auth.services import hash_password
+from portal.extensions import db, limiter
+from portal.office.models import Office
+from portal.timeutil import utcnow
+
+PASSWORD = "amber-kettle-violin-harbour"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def base_config(data_dir: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "PORTAL_ENV": "development",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": None,
+        "PORTAL_HTTPS": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "PROXY_FIX_HOPS": 0,
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_DEFAULT_SENDER": "portal@example.org",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": "",
+        "BACKOFFICE_URL": "",
+        "BACKOFFICE_TOKEN": "",
+        "CONNECTOR_RETRY_BASE_SECONDS": 0.01,
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+        "STRIPE_API_BASE": "",
+    }
+
+
+def is_postgres() -> bool:
+    return bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def fresh_database_url(tmp_dir: Path, label: str) -> tuple[str, callable]:
+    """A new empty database and a function that drops it."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        path = tmp_dir / f"{label}.db"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    name = f"portal_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def migrate_to_head(database_url: str, data_dir: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(data_dir, database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("db")
+    url, drop = fresh_database_url(tmp, "test")
+    migrate_to_head(url, tmp)
+    yield url
+    drop()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own database session), as in production,
+    although the test itself runs inside one. Afterwards the test's session re-reads what the
+    request changed."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.expire_all()
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module (or with indirect parametrisation) to change the config."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    """The app, with every database change of the test rolled back at the end."""
+    app = create_app({**base_config(tmp_path / "data", database_url), **config_overrides})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        limiter.reset()
+        try:
+            db.session.add(Office(name="Test Intellectual Property Office", short_name="TIPO",
+                                  country_code="KH", currency="KHR",
+                                  timezone="Asia/Phnom_Penh", default_locale="en",
+                                  address="1 Test Street, Phnom Penh"))
+            db.session.commit()
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    """A test client that posts forms the way a person does: with the page's CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def submit(self, url, data=None, *, page=None, follow=False, **kw):
+        html = self.client.get(page or url).get_data(as_text=True)
+        payload = {"csrf_token": csrf_token(html), **(data or {})}
+        return self.client.post(url, data=payload, follow_redirects=follow, **kw)
+
+    def login(self, email, password=PASSWORD, **extra):
+        return self.submit("/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.submit("/logout", page="/account")
+
+
+@pytest.fixture
+def web(client):
+    return Browser(client)
+
+
+def make_user(email: str, role: Role = Role.APPLICANT, *, confirmed: bool = True,
+              locale: str | None = None, password: str = PASSWORD, **fields) -> User:
+    user = User(email=email, password_hash=hash_password(password), role=role,
+                full_name=fields.pop("full_name", "Test User"), locale=locale,
+                email_confirmed_at=utcnow() if confirmed else None, **fields)
+    if role is Role.AGENT and "firm" not in fields:
+        user.firm = Firm(name=fields.get("organisation") or "Test Firm")
+        user.party_kind = PartyKind.ENTITY
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def users(app):
+    """One confirmed account of each role."""
+    return {
+        "applicant": make_user("applicant@example.org", Role.APPLICANT, full_name="Sokha Chan"),
+        "agent": make_user("agent@example.org", Role.AGENT, full_name="Vanna Keo",
+                           organisation="Mekong IP", agent_number="KH-AG-1"),
+        "staff": make_user("staff@example.org", Role.STAFF, full_name="Dara Sok"),
+        "admin": make_user("admin@example.org", Role.ADMIN, full_name="Bopha Lim"),
+    }
+
+
+def stored_mails(app) -> list:
+    """The .eml files the embedded mode wrote, oldest first, parsed."""
+    folder = Path(app.config["PORTAL_DATA_DIR"]) / "mail"
+    if not folder.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+def mail_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_in(message) -> str:
+    """The portal link in a mail, as a path the test client can open."""
+    match = re.search(r"http://localhost(/\S+)", mail_text(message))
+    assert match, mail_text(message)
+    return match.group(1)
