@@ -92,6 +92,20 @@ def migrate_to_head(database_url: str, data_dir: Path) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Real argon2, with the cheapest parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher, profiles
+
+    from portal.auth import services
+
+    saved = services._hasher, services._DUMMY_HASH
+    services._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    services._DUMMY_HASH = services._hasher.hash("not a real password")
+    yield
+    services._hasher, services._DUMMY_HASH = saved
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("db")

@@ -29,7 +29,7 @@ def _parse(path: Path) -> EmailMessage:
 
 
 def _written_at(name: str) -> datetime:
-    return datetime.strptime(name[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    return datetime.strptime(name[:21], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
 
 
 def list_mail(offset: int, limit: int, search: str = "") -> tuple[list[StoredMail], int]:
