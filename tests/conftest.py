@@ -165,6 +165,22 @@ def app(database_url, tmp_path, config_overrides):
 
 
 @pytest.fixture
+def make_app(tmp_path):
+    """Build extra apps in a test; their connection pools are closed at the end."""
+    made = []
+
+    def build(database_url: str, **overrides):
+        app = create_app({**base_config(tmp_path / "extra", database_url), **overrides})
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -246,6 +262,6 @@ def mail_text(message) -> str:
 
 def link_in(message) -> str:
     """The portal link in a mail, as a path the test client can open."""
-    match = re.search(r"http://localhost(/\S+)", mail_text(message))
+    match = re.search(r"https?://[^/\s]+(/\S+)", mail_text(message))
     assert match, mail_text(message)
     return match.group(1)

@@ -7,9 +7,7 @@ import stat
 
 import pytest
 
-from portal import create_app
 from portal.config import from_environment, load_secret_key
-from tests.conftest import base_config
 
 
 def test_home_page_names_the_office_and_offers_registration(client):
@@ -24,9 +22,8 @@ def test_healthz_answers_when_the_database_does(client):
     assert r.get_json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
-    url = "sqlite:///" + str(tmp_path / "missing-dir" / "nothing.db")
-    app = create_app(base_config(tmp_path, url))
+def test_healthz_is_503_when_the_database_does_not_answer(tmp_path, make_app):
+    app = make_app("sqlite:///" + str(tmp_path / "missing-dir" / "nothing.db"))
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
     assert r.get_json()["status"] == "unavailable"
@@ -77,8 +74,8 @@ def test_oversized_post_gets_a_clear_page_not_a_crash(client, app):
     assert "larger than the portal accepts" in r.get_data(as_text=True)
 
 
-def test_unknown_exception_gives_the_translated_500_page(tmp_path, database_url):
-    app = create_app({**base_config(tmp_path, database_url), "PROPAGATE_EXCEPTIONS": False})
+def test_unknown_exception_gives_the_translated_500_page(make_app, database_url):
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/boom")
     def boom():

@@ -9,7 +9,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import Browser, make_user, stored_mails
+from tests.conftest import PASSWORD, Browser, make_user, stored_mails
 
 
 class Inbox:
@@ -49,8 +49,8 @@ def test_registration_mail_arrives_over_smtp_in_the_chosen_language(app, smtp_se
     web = Browser(app.test_client())
     r = web.submit("/register", {"account_type": "agent", "full_name": "Nguyen Van An",
                                  "organisation": "Hanoi IP Agency", "agent_number": "VN-123",
-                                 "email": "an@example.vn", "password": "amber-kettle-violin-harbour",
-                                 "confirm": "amber-kettle-violin-harbour", "locale": "vi"})
+                                 "email": "an@example.vn", "password": PASSWORD,
+                                 "confirm": PASSWORD, "locale": "vi"})
     assert r.status_code == 302
     ((rcpt, msg),) = inbox.messages
     assert rcpt == ["an@example.vn"]

@@ -1,0 +1,62 @@
+"""Browser tests: the real portal served on a free loopback port, driven in Debian's Chromium."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from tests.conftest import base_config, fresh_database_url, migrate_to_head
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A fresh, migrated database with real commits, and the app serving it."""
+    url, drop = fresh_database_url(tmp_path, "browser")
+    migrate_to_head(url, tmp_path)
+    app = create_app({**base_config(tmp_path / "data", url), "PROPAGATE_EXCEPTIONS": False})
+    with app.app_context():
+        from portal.extensions import db
+        from portal.seed import seed_office
+
+        seed_office()
+        db.session.commit()
+    try:
+        with LiveServer(app) as server:
+            yield server
+    finally:
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+        drop()
