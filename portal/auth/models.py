@@ -42,6 +42,10 @@ class PartyKind(enum.StrEnum):
     PERSON = "person"
     ENTITY = "entity"
 
+    @property
+    def label(self) -> str:
+        return str(PARTY_KIND_LABELS[self])
+
 
 PARTY_KIND_LABELS = {
     PartyKind.PERSON: _l("Natural person"),

@@ -135,3 +135,16 @@ def test_registration_is_audited(web):
 def test_logged_in_user_is_sent_to_the_dashboard(web, users):
     web.login("applicant@example.org")
     assert web.get("/register").headers["Location"].endswith("/dashboard")
+
+
+def test_account_page_shows_what_was_registered(web):
+    register(web, party_kind="entity", organisation="Angkor Foods Co., Ltd.", locale="en")
+    user = db.session.scalar(select(User).where(User.email == "sophea@example.org"))
+    from portal.timeutil import utcnow
+
+    user.email_confirmed_at = utcnow()
+    db.session.commit()
+    web.login("sophea@example.org")
+    html = web.get("/account").get_data(as_text=True)
+    assert "Angkor Foods Co., Ltd." in html
+    assert "Legal entity (company, university, institution)" in html
