@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.audit import audit
 from portal.auth.models import Firm, PartyKind, Role, User
-from portal.auth.services import _check_password, _set_password, hash_password
+from portal.auth.services import check_password, hash_password, set_password
 from portal.extensions import db
 from portal.office.models import Office
 from portal.timeutil import utcnow
@@ -66,8 +66,8 @@ def seed_accounts(password: str) -> list[User]:
             db.session.add(user)
             db.session.flush()
             audit("account.created", actor="seed-demo", obj=user, role=role.value)
-        elif not _check_password(user.password_hash, password):
-            _set_password(user, password)
+        elif not check_password(user.password_hash, password):
+            set_password(user, password)
             audit("password.reset", actor="seed-demo", obj=user)
         users.append(user)
     return users

@@ -169,10 +169,10 @@ def authenticate(email: str, password: str) -> User | None:
     """The user when email and password match an active account, else None (audited)."""
     user = find_user_by_email(email)
     if user is None:
-        _check_password(_DUMMY_HASH, password)
+        check_password(_DUMMY_HASH, password)
         audit("login.failed", actor=normalise_email(email)[:254], reason="unknown")
         return None
-    if not _check_password(user.password_hash, password) or not user.active:
+    if not check_password(user.password_hash, password) or not user.active:
         audit("login.failed", user=user, obj=user,
               reason="password" if user.active else "disabled")
         return None
@@ -181,7 +181,7 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _check_password(stored: str, password: str) -> bool:
+def check_password(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -199,7 +199,7 @@ def record_logout(user: User) -> None:
 
 # --- passwords ----------------------------------------------------------------------------------
 
-def _set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()  # every other session of this user ends
@@ -223,7 +223,7 @@ def check_reset_token(token: str) -> User:
 
 def reset_password(token: str, new_password: str) -> User:
     user = check_reset_token(token)
-    _set_password(user, new_password)
+    set_password(user, new_password)
     if not user.is_confirmed:  # the reset link proves the address as well as a confirmation
         user.email_confirmed_at = utcnow()
     audit("password.reset", user=user, obj=user)
@@ -233,10 +233,10 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def change_password(user: User, current: str, new_password: str) -> None:
-    if not _check_password(user.password_hash, current):
+    if not check_password(user.password_hash, current):
         audit("password.change_refused", user=user, obj=user)
         raise WrongPassword()
-    _set_password(user, new_password)
+    set_password(user, new_password)
     audit("password.changed", user=user, obj=user)
     queue_mail(db.session, user.email, _l("Your password was changed"), "password_changed",
                user.locale, user=user)
