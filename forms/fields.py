@@ -9,6 +9,8 @@ from wtforms import fields
 from wtforms.fields.choices import SelectChoice
 
 INVALID_CHOICE = _l("Choose one of the options offered.")
+INVALID_DATE = _l("Enter a real date, for example 2026-03-31.")
+INVALID_NUMBER = _l("Enter a whole number, for example 12.")
 
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
@@ -23,3 +25,60 @@ class SelectField(fields.SelectField):
 class RadioField(fields.RadioField):
     def __init__(self, *args, invalid_choice_message=INVALID_CHOICE, **kwargs):
         super().__init__(*args, invalid_choice_message=invalid_choice_message, **kwargs)
+
+
+class DateField(fields.DateField):
+    """A date input (the browser shows its own picker in the user's language)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([valuelist[0].strip()])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(INVALID_DATE) from exc
+
+
+class IntegerField(fields.IntegerField):
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(INVALID_NUMBER) from exc
+
+
+class EntryList(fields.FieldList):
+    """A list of sub-forms in which entries left completely blank are ignored."""
+
+    def validate(self, form, extra_validators=()):
+        self.errors = []
+        keep = [e for e in self.entries if not is_blank(e)]
+        for entry in keep:
+            if not entry.validate(form):
+                self.errors.append(entry.errors)
+        chain = list(self.validators) + list(extra_validators)
+        self._run_validation_chain(form, chain)
+        return not any(self.errors)
+
+    def filled(self) -> list:
+        return [e for e in self.entries if not is_blank(e)]
+
+
+def is_blank(entry) -> bool:
+    """True when a sub-form holds nothing the user typed (hidden keys and defaults excepted)."""
+    for field in entry.form if hasattr(entry, "form") else [entry]:
+        if field.type in ("HiddenField", "CSRFTokenField", "RadioField", "BooleanField"):
+            continue
+        data = field.data
+        if isinstance(data, str):
+            data = data.strip()
+        if data not in (None, "", [], 0) or (field.raw_data and any(
+                v.strip() for v in field.raw_data if isinstance(v, str))):
+            return False
+    return True

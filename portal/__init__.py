@@ -55,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from portal import i18n, models  # noqa: F401  (models: the metadata must be complete)
-    from portal.mail import register_session_hooks
+    from portal.txn import register_session_hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
@@ -123,11 +123,13 @@ def _sqlite_begin(conn):
 
 def register_blueprints(app: Flask) -> None:
     from portal.auth.blueprint import bp as auth_bp
+    from portal.clients.blueprint import bp as clients_bp
     from portal.core.blueprint import bp as core_bp
     from portal.dashboard.blueprint import bp as dashboard_bp
+    from portal.filings.blueprint import bp as filings_bp
     from portal.office.blueprint import bp as office_bp
 
-    for bp in (core_bp, auth_bp, dashboard_bp, office_bp):
+    for bp in (core_bp, auth_bp, dashboard_bp, filings_bp, clients_bp, office_bp):
         app.register_blueprint(bp)
 
 

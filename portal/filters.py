@@ -27,5 +27,35 @@ def linkify_own(text: str) -> Markup:
     return Markup("".join(out))
 
 
+def money(amount, currency: str) -> str:
+    """An amount in the user's locale, with the currency's own number of decimals."""
+    from flask_babel import format_currency
+
+    return format_currency(amount, currency)
+
+
+_TYPE_NAMES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG",
+               "audio/*": "MP3, WAV, OGG, FLAC, M4A"}
+
+
+def upload_hint(slot) -> str:
+    """What an upload place accepts, for the hint under it: types and the size limit."""
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    from portal.documents.checks import MIB, size_limit
+
+    types = ", ".join(_TYPE_NAMES.get(t, t) for t in slot.accept.split(","))
+    size = format_decimal(size_limit(slot.kind) / MIB, "#,##0.#")
+    return _("Accepted: %(types)s, at most %(size)s MiB per file.", types=types, size=size)
+
+
 def register(app) -> None:
+    from forms.parts.countries import country_name
+    from forms.parts.goods import nice_classes
+
+    app.jinja_env.globals["upload_hint"] = upload_hint
+    app.jinja_env.globals["nice_classes"] = nice_classes
+    app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.filters["linkify_own"] = linkify_own
+    app.jinja_env.filters["money"] = money

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +28,8 @@ def is_supported(code: str | None) -> bool:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # mail and jobs pass their locale with force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and is_supported(current_user.locale):
         return current_user.locale
     cookie = request.cookies.get(LANG_COOKIE)

@@ -1,7 +1,7 @@
 """Outgoing mail in the recipient's language, with a text and an HTML part.
 
 Services queue mail on the database session; it leaves only after that transaction commits (a
-rolled-back registration sends nothing). With MAIL_SERVER set it goes over SMTP; without it (the
+rolled-back registration sends nothing; see portal.txn). With MAIL_SERVER set it goes over SMTP; without it (the
 embedded default) each message is written as an .eml file under the data dir, where office staff
 read it at /office/mail.
 """
@@ -11,26 +11,18 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.timeutil import utcnow
+from portal.txn import on_commit
 
 log = logging.getLogger(__name__)
-
-_QUEUE_KEY = "outgoing_mail"
-
-
-@dataclass(frozen=True)
-class OutgoingMail:
-    message: EmailMessage
 
 
 def mail_dir() -> Path:
@@ -60,7 +52,17 @@ def queue_mail(session: Session, to: str, subject, template: str, locale: str | 
                **context) -> EmailMessage:
     """Build the message now (in the request's context) and send it after the next commit."""
     msg = build_message(to, subject, template, locale, **context)
-    session.info.setdefault(_QUEUE_KEY, []).append(OutgoingMail(msg))
+    app = current_app._get_current_object()
+
+    def send():
+        with app.app_context():
+            try:
+                deliver(msg)
+            except (OSError, smtplib.SMTPException):
+                # The transaction is already committed; the user can ask for the mail again.
+                log.exception("mail to %s could not be sent", msg["To"])
+
+    on_commit(send, session)
     return msg
 
 
@@ -80,23 +82,3 @@ def deliver(msg: EmailMessage) -> None:
     tmp = folder / f".{name}.tmp"
     tmp.write_bytes(bytes(msg))
     tmp.rename(folder / name)
-
-
-def _send_queued(session: Session) -> None:
-    for item in session.info.pop(_QUEUE_KEY, []):
-        try:
-            deliver(item.message)
-        except (OSError, smtplib.SMTPException):
-            # The transaction is already committed; the user can ask for the mail again.
-            log.exception("mail to %s could not be sent", item.message["To"])
-
-
-def _drop_queued(session: Session, previous_transaction) -> None:
-    if not previous_transaction.nested:  # a rolled-back savepoint keeps the outer mail
-        session.info.pop(_QUEUE_KEY, None)
-
-
-def register_session_hooks() -> None:
-    if not event.contains(Session, "after_commit", _send_queued):
-        event.listen(Session, "after_commit", _send_queued)
-        event.listen(Session, "after_soft_rollback", _drop_queued)

@@ -1,5 +1,9 @@
 """Import every model module so that the metadata is complete (Alembic, tests)."""
 
+from payments.models import FeeRule, FeeSchedule  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.auth.models import Firm, Role, User  # noqa: F401
 from portal.office.models import Office  # noqa: F401
+from portal.clients.models import Client, PowerOfAttorney  # noqa: F401
+from portal.documents.models import Document  # noqa: F401
+from portal.filings.models import Filing  # noqa: F401

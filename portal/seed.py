@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from payments.fees import load_tariff
 from portal.audit import audit
 from portal.auth.models import Firm, PartyKind, Role, User
 from portal.auth.services import check_password, hash_password, set_password
@@ -73,10 +74,14 @@ def seed_accounts(password: str) -> list[User]:
     return users
 
 
+TARIFF_FILE = Path(__file__).resolve().parent.parent / "payments" / "data" / "tariff_demo.json"
+
+
 def seed_demo() -> tuple[Office, list[User], str]:
     if current_app.config["PORTAL_ENV"] == "production":
         raise RuntimeError("seed-demo is refused in a production environment")
     password = demo_password()
     office = seed_office()
+    load_tariff(TARIFF_FILE)
     users = seed_accounts(password)
     return office, users, password

@@ -1,0 +1,1 @@
+"""One form class per kind of new application."""

@@ -1,0 +1,1 @@
+"""Sub-forms shared by several application and request forms."""

@@ -1,0 +1,1 @@
+"""Uploaded documents: checking their content and storing them."""

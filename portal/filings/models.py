@@ -1,0 +1,102 @@
+"""Filings: applications and requests, from draft to the office's statuses."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User, _enum
+from portal.extensions import db
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class IPKind(enum.StrEnum):
+    TRADEMARK = "trademark"
+    PATENT = "patent"
+    DESIGN = "design"
+    UTILITY_MODEL = "utility_model"
+
+    @property
+    def label(self) -> str:
+        return str(IP_KIND_LABELS[self])
+
+    @property
+    def help(self) -> str:
+        return str(IP_KIND_HELP[self])
+
+
+IP_KIND_HELP = {
+    "trademark": _l("A sign that distinguishes your goods or services: words, a logo, a shape, "
+                    "a colour, a sound."),
+    "patent": _l("A new invention that involves an inventive step and can be made or used in "
+                 "industry."),
+    "design": _l("The new appearance of a product; several designs can go in one "
+                 "application."),
+    "utility_model": _l("A smaller technical improvement, registered faster and for a shorter "
+                        "term than a patent."),
+}
+IP_KIND_LABELS = {
+    IPKind.TRADEMARK: _l("Trademark"),
+    IPKind.PATENT: _l("Patent"),
+    IPKind.DESIGN: _l("Industrial design"),
+    IPKind.UTILITY_MODEL: _l("Utility model"),
+}
+
+
+class FilingStatus(enum.StrEnum):
+    DRAFT = "draft"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {FilingStatus.DRAFT: _l("Draft")}
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class Filing(db.Model):
+    __tablename__ = "filings"
+    __table_args__ = (Index("ix_filings_firm_status", "firm_id", "status"),
+                      Index("ix_filings_owner_status", "owner_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Agents of one firm share its filings; an applicant's own filings have no firm.
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
+    kind: Mapped[IPKind] = mapped_column(_enum(IPKind))
+    filing_type: Mapped[str] = mapped_column(String(40), default="application")
+    status: Mapped[FilingStatus] = mapped_column(_enum(FilingStatus),
+                                                 default=FilingStatus.DRAFT)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    # What lists and searches show, kept in step with the form on every save.
+    title: Mapped[str | None] = mapped_column(String(500))
+    applicant_names: Mapped[str | None] = mapped_column(String(1000))
+    # The form exactly as the user left it: [[name, value], ...]. Nothing typed is lost.
+    form_data: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    problems: Mapped[int | None] = mapped_column()  # from the last check; 0 = ready to file
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id",
+                                                                  ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="filing", order_by="Document.id", cascade="all, delete-orphan")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is FilingStatus.DRAFT
+
+
+from portal.documents.models import Document  # noqa: E402  (the two refer to each other)

@@ -1,0 +1,192 @@
+"""New applications: choose a kind, fill the form, save, check, copy, delete; documents."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import format_currency, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forms.base import PortalForm
+from portal.auth.access import filer_required
+from portal.clients import services as clients
+from portal.documents.models import Document
+from portal.documents.storage import get_storage
+from portal.extensions import db
+from portal.filings import fees as filing_fees
+from portal.filings import services
+from portal.filings.documents import DocumentRejected, attach_upload, discard_document
+from portal.filings.documents import may_download
+from portal.filings.models import IPKind
+
+_DESIGN_VIEWS = re.compile(r"^designs-(\d+)-views$")
+_PARTY_ENTRY = re.compile(r"^(applicants)-\d+$")
+
+
+@filer_required
+def new():
+    form = PortalForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            kind = IPKind(request.form.get("kind", ""))
+        except ValueError:
+            abort(400)
+        filing = services.create_draft(current_user._get_current_object(), kind)
+        return redirect(url_for("filings.edit", filing_id=filing.id))
+    kinds = [(kind, filing_fees.base_fee(kind.value)) for kind in IPKind]
+    return render_template("filings/new.html", kinds=kinds, form=form)
+
+
+@filer_required
+def drafts():
+    return render_template("filings/drafts.html",
+                           drafts=services.list_drafts(current_user._get_current_object()),
+                           form=PortalForm())
+
+
+@filer_required
+def edit(filing_id: int):
+    filing = services.get_filing(current_user, filing_id, draft=True)
+    if request.method == "GET":
+        form = services.stored_form(filing)
+        problems = services.check_filing(filing, form) if request.args.get("check") else None
+        return render_edit(filing, form, problems=problems)
+    form = services.form_class(filing)()  # CSRF was checked before the view (CSRFProtect)
+    services.assign_design_keys(form)
+    upload_errors = _handle_uploads(filing, form)
+    action = request.form.get("action", "save")
+    pairs = _apply(filing, services.form_to_pairs(form), action)
+    services.save_draft(filing, pairs)
+    if upload_errors:  # everything else is saved; show what was wrong with the files
+        return render_edit(filing, services.stored_form(filing), upload_errors=upload_errors)
+    if action == "check":
+        return redirect(url_for("filings.edit", filing_id=filing.id, check=1,
+                                _anchor="problems"))
+    flash(_("Your draft has been saved."), "success")
+    return redirect(url_for("filings.edit", filing_id=filing.id, _anchor=_anchor(action)))
+
+
+def _anchor(action: str) -> str | None:
+    verb, _, target = action.partition(":")
+    if verb in ("add", "remove", "client"):
+        return f"section-{target.split('-')[0]}"
+    return None
+
+
+def _apply(filing, pairs: list[list[str]], action: str) -> list[list[str]]:
+    verb, _, target = action.partition(":")
+    if verb in ("add", "remove"):
+        return services.apply_action(pairs, action)
+    if verb == "client" and _PARTY_ENTRY.match(target):
+        client = clients.get_client(current_user, request.form.get(f"client_for-{target}",
+                                                                   type=int))
+        if client is not None:
+            return services.fill_party_from_client(pairs, target, client)
+    if verb == "delete-doc" and target.isdigit():
+        document = next((d for d in filing.documents if d.id == int(target)), None)
+        if document is not None:
+            discard_document(document)
+    return pairs
+
+
+def _handle_uploads(filing, form) -> dict[str, list[str]]:
+    """File each upload in its slot; what is refused is reported by slot, nothing else lost."""
+    errors: dict[str, list[str]] = {}
+    for name in request.files:
+        uploads = [f for f in request.files.getlist(name) if f and f.filename]
+        target = _slot_for(form, name)
+        if not uploads or target is None:
+            continue
+        slot, kind, multiple = target
+        for upload in uploads:
+            try:
+                attach_upload(filing, slot, kind, upload, replace=not multiple)
+            except DocumentRejected as exc:
+                errors.setdefault(slot, []).append(
+                    _("%(file)s: %(reason)s", file=upload.filename, reason=str(exc.message)))
+    return errors
+
+
+def _slot_for(form, name: str) -> tuple[str, str, bool] | None:
+    if name in form.DOCUMENTS:
+        slot = form.DOCUMENTS[name]
+        return name, slot.kind, slot.multiple
+    match = _DESIGN_VIEWS.match(name)
+    if match and hasattr(form, "designs"):
+        index = int(match.group(1))
+        if index < len(form.designs.entries):
+            key = form.designs.entries[index].form.key.data
+            return f"design:{key}", form.VIEW_SLOT.kind, True
+    return None
+
+
+def render_edit(filing, form, *, problems=None, upload_errors=None):
+    user = current_user._get_current_object()
+    quote = filing_fees.quote_filing(filing, form)
+    return render_template(
+        f"filings/edit_{filing.kind.value}.html", filing=filing, form=form,
+        problems=problems, upload_errors=upload_errors or {}, quote=quote,
+        documents=services.documents_by_slot(filing), pages=filing_fees.count_pages(filing),
+        clients=clients.list_clients(user) if user.firm_id else [])
+
+
+@filer_required
+def autosave(filing_id: int):
+    """Save what is typed, in the background; the page's script calls it (JSON)."""
+    filing = services.get_filing(current_user, filing_id, draft=True)
+    form = services.form_class(filing)()
+    services.assign_design_keys(form)
+    services.save_draft(filing, services.form_to_pairs(form))
+    return jsonify(saved_at=format_datetime(filing.updated_at, "short"),
+                   problems=filing.problems)
+
+
+@filer_required
+def fees(filing_id: int):
+    """The live fee preview: the fees of the form as it is now, without saving it."""
+    filing = services.get_filing(current_user, filing_id, draft=True)
+    form = services.form_class(filing)(meta={"csrf": False})
+    quote = filing_fees.quote_filing(filing, form)
+    return jsonify(
+        currency=quote.currency, total=str(quote.total),
+        total_text=format_currency(quote.total, quote.currency),
+        lines=[{"code": line.code, "label": line.label, "quantity": line.quantity,
+                "amount": str(line.amount),
+                "amount_text": format_currency(line.amount, quote.currency)}
+               for line in quote.lines])
+
+
+@filer_required
+def copy(filing_id: int):
+    filing = services.get_filing(current_user, filing_id)
+    if not PortalForm().validate_on_submit():
+        abort(400)
+    new_filing = services.copy_filing(filing, current_user._get_current_object())
+    flash(_("A new draft was made from %(title)s. Check it before filing.",
+            title=filing.title or filing.kind.label), "success")
+    return redirect(url_for("filings.edit", filing_id=new_filing.id))
+
+
+@filer_required
+def delete(filing_id: int):
+    filing = services.get_filing(current_user, filing_id, draft=True)
+    if not PortalForm().validate_on_submit():
+        abort(400)
+    services.delete_draft(filing)
+    flash(_("The draft has been deleted."), "success")
+    return redirect(url_for("filings.drafts"))
+
+
+@login_required
+def document(document_id: int):
+    doc = db.session.scalar(select(Document).where(Document.id == document_id))
+    if doc is None or not may_download(current_user, doc):
+        abort(404)
+    response = send_file(get_storage().open(doc.storage_key), mimetype=doc.media_type,
+                         as_attachment=request.args.get("inline") is None,
+                         download_name=doc.filename, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,42 @@
+"""Work that must happen only once the current transaction has committed (mail, file deletion).
+
+`on_commit(fn)` queues `fn` on the session; it runs after the next commit, and is dropped if
+the transaction rolls back instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+_KEY = "on_commit"
+
+
+def on_commit(fn: Callable[[], None], session: Session | None = None) -> None:
+    session = session or db.session()
+    session.info.setdefault(_KEY, []).append(fn)
+
+
+def _run(session: Session) -> None:
+    for fn in session.info.pop(_KEY, []):
+        try:
+            fn()
+        except Exception:  # the commit stands; one failed side effect must not stop the others
+            log.exception("after-commit task %r failed", fn)
+
+
+def _drop(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # a rolled-back savepoint keeps the outer work
+        session.info.pop(_KEY, None)
+
+
+def register_session_hooks() -> None:
+    if not event.contains(Session, "after_commit", _run):
+        event.listen(Session, "after_commit", _run)
+        event.listen(Session, "after_soft_rollback", _drop)
