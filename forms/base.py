@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField
 
 
 def walk_errors(form, prefix: str = "") -> Iterator[tuple[str, str, str]]:
@@ -15,18 +16,18 @@ def walk_errors(form, prefix: str = "") -> Iterator[tuple[str, str, str]]:
     """
     for field in form:
         label = f"{prefix}{field.label.text}"
-        if field.type == "FieldList":
+        if isinstance(field, FieldList):
             for message in field.errors:
                 if not isinstance(message, dict | list):
                     yield field.id, label, str(message)
             for number, entry in enumerate(field.entries, 1):
                 entry_prefix = _("%(list)s %(n)d: ", list=label, n=number)
-                if entry.type == "FormField":
+                if isinstance(entry, FormField):
                     yield from walk_errors(entry.form, entry_prefix)
                 else:
                     for message in entry.errors:
                         yield entry.id, entry_prefix.rstrip(": "), str(message)
-        elif field.type == "FormField":
+        elif isinstance(field, FormField):
             yield from walk_errors(field.form, f"{label}: ")
         else:
             for message in field.errors:

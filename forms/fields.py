@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from wtforms import fields
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 INVALID_CHOICE = _l("Choose one of the options offered.")
 INVALID_DATE = _l("Enter a real date, for example 2026-03-31.")
@@ -17,17 +18,35 @@ def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class SelectField(fields.SelectField):
+class _EmptyIsNotAChoice:
+    """Nothing chosen is for Required() to report, not "not a valid choice"."""
+
     def __init__(self, *args, invalid_choice_message=INVALID_CHOICE, **kwargs):
         super().__init__(*args, invalid_choice_message=invalid_choice_message, **kwargs)
 
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)
 
-class RadioField(fields.RadioField):
-    def __init__(self, *args, invalid_choice_message=INVALID_CHOICE, **kwargs):
-        super().__init__(*args, invalid_choice_message=invalid_choice_message, **kwargs)
+
+class SelectField(_EmptyIsNotAChoice, fields.SelectField):
+    pass
 
 
-class DateField(fields.DateField):
+class RadioField(_EmptyIsNotAChoice, fields.RadioField):
+    pass
+
+
+class _StopOnBadInput:
+    """A value that could not be read is reported once, without the validators' messages."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class DateField(_StopOnBadInput, fields.DateField):
     """A date input (the browser shows its own picker in the user's language)."""
 
     def process_formdata(self, valuelist):
@@ -41,7 +60,7 @@ class DateField(fields.DateField):
             raise ValueError(INVALID_DATE) from exc
 
 
-class IntegerField(fields.IntegerField):
+class IntegerField(_StopOnBadInput, fields.IntegerField):
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
             self.data = None

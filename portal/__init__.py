@@ -87,6 +87,20 @@ def register_extensions(app: Flask) -> None:
     filters.register(app)
 
 
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Pages go to the login page; background calls (autosave, fees) get 401 JSON."""
+    from flask import flash, jsonify, redirect
+    from flask_login import login_url
+
+    if request.headers.get("X-Requested-With") or request.accept_mimetypes.best == (
+            "application/json"):
+        return jsonify(error={"code": 401, "message": str(login_manager.login_message)}), 401
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.full_path
+                              if request.query_string else request.path))
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     from portal.auth.models import User

@@ -1,9 +1,9 @@
 """Outgoing mail in the recipient's language, with a text and an HTML part.
 
 Services queue mail on the database session; it leaves only after that transaction commits (a
-rolled-back registration sends nothing; see portal.txn). With MAIL_SERVER set it goes over SMTP; without it (the
-embedded default) each message is written as an .eml file under the data dir, where office staff
-read it at /office/mail.
+rolled-back registration sends nothing; see portal.txn). With MAIL_SERVER set it goes over SMTP;
+without it (the embedded default) each message is written as an .eml file under the data dir,
+where office staff read it at /office/mail.
 """
 
 from __future__ import annotations

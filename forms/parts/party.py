@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 
 from forms.fields import RadioField, SelectField, choices
 from forms.parts.countries import country_choices
-from forms.validators import EmailAddress, MaxLength, Optional, Required
+from forms.validators import EmailAddress, MaxLength, Optional, Required  # noqa: F401
 
 
 def _countries():
@@ -36,7 +36,7 @@ class PartyForm(Form):
         _l("Legal form"), validators=[MaxLength(100)],
         description=_l("Legal entities only: for example limited company, public university."))
     state_of_incorporation = SelectField(
-        _l("State of incorporation"), choices=_countries, validators=[Optional()],
+        _l("State of incorporation"), choices=_countries,
         description=_l("Legal entities only: the country under whose law the entity was "
                        "formed."))
     address = TextAreaField(
@@ -48,8 +48,7 @@ class PartyForm(Form):
     country = SelectField(_l("Country of residence or seat"), choices=_countries,
                           validators=[Required()])
     nationality = SelectField(
-        _l("Nationality"), choices=_countries, validators=[Optional()],
-        description=_l("Natural persons only."))
+        _l("Nationality"), choices=_countries, description=_l("Natural persons only."))
     email = EmailField(_l("Email address"), validators=[Optional(), MaxLength(254),
                                                         EmailAddress()])
     phone = StringField(_l("Telephone"), validators=[MaxLength(40)])
@@ -72,7 +71,7 @@ class InventorForm(Form):
                             render_kw={"rows": 3})
     country = SelectField(_l("Country of residence"), choices=_countries,
                           validators=[Required()])
-    nationality = SelectField(_l("Nationality"), choices=_countries, validators=[Optional()])
+    nationality = SelectField(_l("Nationality"), choices=_countries)
 
 
 class PatentInventorForm(InventorForm):

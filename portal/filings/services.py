@@ -15,6 +15,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList, FormField
 
 from forms.applications.base import ApplicationForm
 from forms.applications.registry import APPLICATION_FORMS
@@ -81,18 +82,24 @@ def form_to_pairs(form) -> list[list[str]]:
             if field.data:
                 pairs.append([field.name, "y"])
             continue
-        raw = field.raw_data if field.raw_data is not None else None
-        values = raw if raw else [field._value() if field.data is not None else ""]
+        values = field.raw_data or [_shown_value(field)]
         pairs.extend([field.name, str(v)] for v in values)
     return pairs
 
 
+def _shown_value(field) -> str:
+    """The value a field shows when nothing was typed in it (a new entry, a default)."""
+    if field.data is None:
+        return ""
+    return field._value() if hasattr(field, "_value") else str(field.data)
+
+
 def _leaves(form):
     for field in form:
-        if field.type == "FieldList":
+        if isinstance(field, FieldList):
             for entry in field.entries:
-                yield from _leaves(entry.form) if entry.type == "FormField" else [entry]
-        elif field.type == "FormField":
+                yield from _leaves(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
             yield from _leaves(field.form)
         else:
             yield field

@@ -15,11 +15,10 @@ from portal.auth.access import filer_required
 from portal.clients import services as clients
 from portal.documents.models import Document
 from portal.documents.storage import get_storage
-from portal.extensions import db
+from portal.extensions import db, talisman
 from portal.filings import fees as filing_fees
 from portal.filings import services
-from portal.filings.documents import DocumentRejected, attach_upload, discard_document
-from portal.filings.documents import may_download
+from portal.filings.documents import DocumentRejected, attach_upload, discard_document, may_download
 from portal.filings.models import IPKind
 
 _DESIGN_VIEWS = re.compile(r"^designs-(\d+)-views$")
@@ -181,12 +180,11 @@ def delete(filing_id: int):
 
 
 @login_required
+@talisman(content_security_policy={"default-src": "'none'", "sandbox": ""})
 def document(document_id: int):
     doc = db.session.scalar(select(Document).where(Document.id == document_id))
     if doc is None or not may_download(current_user, doc):
         abort(404)
-    response = send_file(get_storage().open(doc.storage_key), mimetype=doc.media_type,
-                         as_attachment=request.args.get("inline") is None,
-                         download_name=doc.filename, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_file(get_storage().open(doc.storage_key), mimetype=doc.media_type,
+                     as_attachment=request.args.get("inline") is None,
+                     download_name=doc.filename, max_age=0)
