@@ -35,9 +35,9 @@ class TechnicalApplicationForm(ApplicationForm):
     DOCUMENTS = {
         "description_pdf": DocumentSlot("specification", _l("Description"), required=True),
         "claims_pdf": DocumentSlot("claims", _l("Claims"), required=True),
-        "drawings_pdf": DocumentSlot("drawings", _l("Drawings"),
+        "drawings_pdf": DocumentSlot("drawings", _l("Drawings (optional)"),
                                      accept="application/pdf,image/png,image/jpeg"),
-        "abstract_pdf": DocumentSlot("abstract", _l("Abstract")),
+        "abstract_pdf": DocumentSlot("abstract", _l("Abstract as a PDF (optional)")),
     }
 
     title = StringField(_l("Title of the invention"), validators=[Required(), MaxLength(500)],

@@ -62,10 +62,17 @@ def edit(filing_id: int):
     if upload_errors:  # everything else is saved; show what was wrong with the files
         return render_edit(filing, services.stored_form(filing), upload_errors=upload_errors)
     if action == "check":
-        return redirect(url_for("filings.edit", filing_id=filing.id, check=1,
-                                _anchor="problems"))
+        return _go(url_for("filings.edit", filing_id=filing.id, check=1, _anchor="problems"))
     flash(_("Your draft has been saved."), "success")
-    return redirect(url_for("filings.edit", filing_id=filing.id, _anchor=_anchor(action)))
+    return _go(url_for("filings.edit", filing_id=filing.id, _anchor=_anchor(action)))
+
+
+def _go(url: str):
+    """Redirect after a successful save; the upload script, which cannot follow a redirect to
+    a fragment, is told where to go instead."""
+    if request.headers.get("X-Requested-With"):
+        return jsonify(location=url)
+    return redirect(url)
 
 
 def _anchor(action: str) -> str | None:

@@ -154,16 +154,26 @@
       data.set(event.submitter.name, event.submitter.value);
     }
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
+    // form.action would be the buttons named "action", not the attribute.
+    xhr.open("POST", form.getAttribute("action"));
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     progress.hidden = false;
     xhr.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { progress.value = Math.round(100 * e.loaded / e.total); }
     });
     xhr.addEventListener("load", function () {
       localStorage.removeItem(key);
-      if (xhr.responseURL && xhr.responseURL.split("#")[0] !== form.action.split("#")[0]) {
-        window.location.assign(xhr.responseURL);
-      } else {
+      var type = xhr.getResponseHeader("Content-Type") || "";
+      if (type.indexOf("application/json") === 0) {
+        var target = new URL(JSON.parse(xhr.responseText).location, window.location.href);
+        var here = window.location;
+        if (target.pathname + target.search === here.pathname + here.search) {
+          here.hash = target.hash;  // only the fragment differs: assign() would not reload
+          here.reload();
+        } else {
+          here.assign(target.href);
+        }
+      } else {  // the page again, with what was wrong with the files
         document.open();
         document.write(xhr.responseText);
         document.close();

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.auth.models import Role
 from tests.conftest import base_config, fresh_database_url, migrate_to_head
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,6 +22,13 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+def log_in(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 class LiveServer:
@@ -46,10 +54,15 @@ def live_server(tmp_path):
     migrate_to_head(url, tmp_path)
     app = create_app({**base_config(tmp_path / "data", url), "PROPAGATE_EXCEPTIONS": False})
     with app.app_context():
+        from payments.fees import load_tariff
         from portal.extensions import db
-        from portal.seed import seed_office
+        from portal.seed import TARIFF_FILE, seed_office
+        from tests.conftest import make_user
 
         seed_office()
+        load_tariff(TARIFF_FILE)
+        make_user("agent@example.org", Role.AGENT, full_name="Vanna Keo",
+                  organisation="Mekong IP", agent_number="KH-AG-1")
         db.session.commit()
     try:
         with LiveServer(app) as server:
