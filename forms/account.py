@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from forms.base import PortalForm
@@ -21,6 +21,7 @@ LANGUAGE_CHOICES = choices((code, LANGUAGE_NAMES[code]) for code in LOCALES)
 
 
 class RegisterForm(PortalForm):
+    invite = HiddenField()  # an invitation to join an agents' firm
     account_type = RadioField(
         _l("I am registering as"),
         choices=choices([("applicant", _l("An applicant, filing for myself or my organisation")),

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, is_currency
@@ -118,9 +119,18 @@ def schedule_in_force(on: date) -> FeeSchedule | None:
     return db.session.scalar(query)
 
 
-def calculate_fees(basis: FeeBasis, on: date | None = None,
+class Priced(Protocol):
+    """Anything that can say what it would be charged for, such as a filing."""
+
+    def fee_basis(self) -> FeeBasis: ...
+
+
+def calculate_fees(basis: FeeBasis | Priced, on: date | None = None,
                    locale: str | None = None) -> FeeQuote:
-    """The fees due for `basis` on `on` (default: the office's today), labelled in `locale`."""
+    """The fees due for `basis` (or a filing) on `on` (default: the office's today), labelled
+    in `locale`."""
+    if not isinstance(basis, FeeBasis):
+        basis = basis.fee_basis()
     office = current_office()
     on = on or office_today()
     schedule = schedule_in_force(on)

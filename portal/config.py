@@ -50,6 +50,16 @@ def load_secret_key(data_dir: Path) -> str:
     return key
 
 
+def _document_limits() -> dict[str, int]:
+    """PORTAL_DOCUMENT_LIMITS_MB="specification=20,mark_image=5": MiB per document kind."""
+    out = {}
+    for item in os.environ.get("PORTAL_DOCUMENT_LIMITS_MB", "").split(","):
+        kind, _, size = item.partition("=")
+        if kind.strip() and size.strip():
+            out[kind.strip()] = int(float(size) * 1024 * 1024)
+    return out
+
+
 def from_environment() -> dict:
     data_dir = Path(os.environ.get("PORTAL_DATA_DIR") or REPO_ROOT / "instance").resolve()
     https = _env_bool("PORTAL_HTTPS")
@@ -83,6 +93,9 @@ def from_environment() -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "DOCUMENT_SIZE_LIMITS": _document_limits(),
+        "UTILITY_MODEL_MAX_CLAIMS": _env_int("UTILITY_MODEL_MAX_CLAIMS", 10),
+        "DESIGN_MAX_DEFERMENT_MONTHS": _env_int("DESIGN_MAX_DEFERMENT_MONTHS", 30),
     }
 
 

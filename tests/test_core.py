@@ -113,6 +113,16 @@ def test_configuration_comes_from_the_environment(tmp_path, monkeypatch):
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_document_limits_and_office_rules_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_DOCUMENT_LIMITS_MB", "specification=20, mark_image=0.5")
+    monkeypatch.setenv("UTILITY_MODEL_MAX_CLAIMS", "15")
+    cfg = from_environment()
+    assert cfg["DOCUMENT_SIZE_LIMITS"] == {"specification": 20 * 1024 * 1024,
+                                           "mark_image": 512 * 1024}
+    assert cfg["UTILITY_MODEL_MAX_CLAIMS"] == 15
+
+
 def test_embedded_defaults(tmp_path, monkeypatch):
     for name in ("DATABASE_URL", "SECRET_KEY", "MAIL_SERVER", "REDIS_URL", "PORTAL_ENV"):
         monkeypatch.delenv(name, raising=False)

@@ -20,4 +20,6 @@ bp.add_url_rule("/account/password", "change_password", views.change_password,
                 methods=["GET", "POST"])
 bp.add_url_rule("/account/language", "account_language", views.account_language,
                 methods=["POST"])
+bp.add_url_rule("/account/firm/invite", "invite_colleague", views.invite_colleague,
+                methods=["POST"])
 bp.add_url_rule("/account/sessions/end", "end_sessions", views.end_sessions, methods=["POST"])

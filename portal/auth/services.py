@@ -73,12 +73,15 @@ class Registration:
     organisation: str | None = None
     agent_number: str | None = None
     locale: str | None = None
+    firm: Firm | None = None  # set when the agent was invited into an existing firm
 
 
 def register_user(reg: Registration) -> User:
     """Create an unconfirmed applicant or agent account and mail the confirmation link."""
     if reg.role not in (Role.APPLICANT, Role.AGENT):
         raise ValueError("self-registration is for applicants and agents")
+    if reg.firm is not None and reg.role is not Role.AGENT:
+        raise ValueError("only agents join a firm")
     email = normalise_email(reg.email)
     if find_user_by_email(email) is not None:
         raise EmailTaken()
@@ -92,7 +95,9 @@ def register_user(reg: Registration) -> User:
         agent_number=(reg.agent_number or "").strip() or None,
         locale=reg.locale if is_supported(reg.locale) else None,
     )
-    if reg.role is Role.AGENT:
+    if reg.firm is not None:
+        user.firm, user.organisation = reg.firm, reg.firm.name
+    elif reg.role is Role.AGENT:
         user.firm = Firm(name=user.organisation or user.full_name)
     db.session.add(user)
     try:
@@ -245,6 +250,48 @@ def change_password(user: User, current: str, new_password: str) -> None:
 def end_other_sessions(user: User) -> None:
     user.session_token = new_session_token()
     audit("sessions.ended", user=user, obj=user)
+
+
+# --- agents' firms ------------------------------------------------------------------------------
+
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+class InvitationForOther(AccountError):
+    message = _l("This invitation was sent to another email address. Register with the address "
+                 "that received it.")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    firm: Firm
+    email: str
+
+
+def invite_colleague(inviter: User, email: str) -> None:
+    """Mail `email` a link to register as an agent of the inviter's firm (valid for 7 days)."""
+    if inviter.role is not Role.AGENT or inviter.firm is None:
+        raise ValueError("only an agent with a firm invites colleagues")
+    email = normalise_email(email)
+    token = _serializer("invite").dumps({"firm": inviter.firm_id, "email": email})
+    link = url_for("auth.register", invite=token, _external=True)
+    queue_mail(db.session, email, _l("An invitation to file with %(firm)s",
+                                     firm=inviter.firm.name),
+               "invite_colleague", inviter.locale, inviter=inviter, link=link)
+    audit("firm.invited", user=inviter, obj=inviter.firm, email=email)
+
+
+def read_invitation(token: str) -> Invitation:
+    try:
+        data = _serializer("invite").loads(token, max_age=INVITE_MAX_AGE)
+    except SignatureExpired as exc:
+        raise TokenExpired() from exc
+    except BadSignature as exc:
+        raise TokenInvalid() from exc
+    firm = db.session.get(Firm, data.get("firm")) if isinstance(data, dict) else None
+    if firm is None or not isinstance(data.get("email"), str):
+        raise TokenInvalid()
+    return Invitation(firm, data["email"])
 
 
 # --- settings and roles -------------------------------------------------------------------------

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -43,9 +52,23 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = RegisterForm()
+    invitation = None
+    if request.values.get("invite"):
+        try:
+            invitation = services.read_invitation(request.values["invite"])
+        except services.AccountError as exc:
+            return render_template("auth/token_problem.html", message=exc.message,
+                                   again=None), 400
+        form.account_type.data = "agent"
+        form.organisation.data = invitation.firm.name
     if request.method == "GET":
         form.locale.data = request.cookies.get(LANG_COOKIE) or str(get_locale())
+        if invitation:
+            form.email.data, form.invite.data = invitation.email, request.values["invite"]
     if form.validate_on_submit():
+        if invitation and services.normalise_email(form.email.data) != invitation.email:
+            form.email.errors.append(services.InvitationForOther.message)
+            return render_template("auth/register.html", form=form, invitation=invitation)
         reg = services.Registration(
             email=form.email.data,
             password=form.password.data,
@@ -55,6 +78,7 @@ def register():
             organisation=form.organisation.data,
             agent_number=form.agent_number.data,
             locale=form.locale.data,
+            firm=invitation.firm if invitation else None,
         )
         try:
             user = services.register_user(reg)
@@ -63,7 +87,7 @@ def register():
         else:
             session["pending_email"] = user.email
             return redirect(url_for("auth.check_email"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, invitation=invitation)
 
 
 def check_email():
@@ -159,7 +183,22 @@ def reset_password(token: str):
 @login_required
 def account():
     lang_form = LanguageForm(locale=current_user.locale or str(get_locale()))
-    return render_template("auth/account.html", lang_form=lang_form)
+    return render_template("auth/account.html", lang_form=lang_form, invite_form=EmailForm())
+
+
+@login_required
+def invite_colleague():
+    user = current_user._get_current_object()
+    if user.role is not Role.AGENT or user.firm is None:
+        abort(404)
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.invite_colleague(user, form.email.data)
+        flash(_("We have mailed an invitation to %(email)s. It is valid for seven days.",
+                email=services.normalise_email(form.email.data)), "success")
+        return redirect(url_for("auth.account", _anchor="firm"))
+    lang_form = LanguageForm(locale=user.locale or str(get_locale()))
+    return render_template("auth/account.html", lang_form=lang_form, invite_form=form)
 
 
 @login_required

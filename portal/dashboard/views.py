@@ -10,4 +10,7 @@ from flask_login import current_user, login_required
 def index():
     if current_user.role.is_office:
         return redirect(url_for("office.index"))
-    return render_template("dashboard/index.html")
+    from portal.filings.services import list_drafts
+
+    return render_template("dashboard/index.html",
+                           drafts=list_drafts(current_user._get_current_object()))

@@ -98,5 +98,12 @@ class Filing(db.Model):
     def is_draft(self) -> bool:
         return self.status is FilingStatus.DRAFT
 
+    def fee_basis(self):
+        """What the tariff charges for: read from the form as saved (payments.fees)."""
+        from portal.filings.fees import fee_basis
+        from portal.filings.services import stored_form
+
+        return fee_basis(self, stored_form(self))
+
 
 from portal.documents.models import Document  # noqa: E402  (the two refer to each other)

@@ -217,3 +217,16 @@ def test_drafts_are_stored_once_per_save(agent, tariff):
     for _ in range(3):
         save(agent, filing_id, {**COMPLETE["trademark"], **APPLICANT})
     assert len(db.session.scalars(select(Filing)).all()) == 1
+
+
+def test_calculate_fees_takes_a_filing(agent, tariff):
+    from payments.fees import calculate_fees
+
+    filing_id = start(agent, "trademark")
+    save(agent, filing_id, {**COMPLETE["trademark"], "goods-1-class_number": "31",
+                            "goods-1-terms": "rice", "goods-2-class_number": "32",
+                            "goods-2-terms": "beer"})
+    quote = calculate_fees(db.session.get(Filing, filing_id))
+    assert [(line.code, line.quantity) for line in quote.lines] == [("TM-APP", 1),
+                                                                    ("TM-CLASS", 2)]
+    assert quote.total == sum(line.amount for line in quote.lines)
