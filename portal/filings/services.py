@@ -154,8 +154,9 @@ def assign_design_keys(form) -> None:
 # --- saving and checking ------------------------------------------------------------------------
 
 def create_draft(user: User, kind: IPKind) -> Filing:
+    blank = APPLICATION_FORMS[kind.value](formdata=None, meta={"csrf": False})
     filing = Filing(owner=user, firm_id=user.firm_id if user.role is Role.AGENT else None,
-                    kind=kind, form_data=[])
+                    kind=kind, form_data=form_to_pairs(blank))  # the defaults, as shown
     db.session.add(filing)
     db.session.flush()
     filing.problems = len(check_filing(filing))

@@ -230,3 +230,11 @@ def test_calculate_fees_takes_a_filing(agent, tariff):
     assert [(line.code, line.quantity) for line in quote.lines] == [("TM-APP", 1),
                                                                     ("TM-CLASS", 2)]
     assert quote.total == sum(line.amount for line in quote.lines)
+
+
+def test_a_new_draft_starts_with_the_forms_defaults(agent, tariff):
+    filing_id = start(agent, "trademark")
+    html = check(agent, filing_id)
+    found = problems(html)
+    assert not any(target == "category" for target, _ in found), found
+    assert any(target == "mark_type" for target, _ in found)
