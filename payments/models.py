@@ -6,9 +6,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
+from portal.dbtypes import Money, str_enum
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -27,12 +30,6 @@ class FeeRuleType(enum.StrEnum):
     IF_FLAG = "if_flag"
     REDUCTION_PERCENT = "reduction_percent"
     # No gettext labels: what applicants read are the rules' own names (FeeRule.names, data).
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    # As in portal.auth.models: VARCHAR plus a CHECK constraint, the same on SQLite and PostgreSQL.
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, name=cls.__name__.lower())
 
 
 class FeeSchedule(db.Model):
@@ -67,7 +64,7 @@ class FeeRule(db.Model):
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     kind: Mapped[str] = mapped_column(String(20))
     filing_type: Mapped[str] = mapped_column(String(40), default="application")
-    rule: Mapped[FeeRuleType] = mapped_column(_enum(FeeRuleType))
+    rule: Mapped[FeeRuleType] = mapped_column(str_enum(FeeRuleType))
     item: Mapped[str | None] = mapped_column(String(40))
     threshold: Mapped[int] = mapped_column(default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
@@ -86,3 +83,192 @@ class FeeRule(db.Model):
 
     def __repr__(self) -> str:
         return f"<FeeRule {self.code} {self.rule.value}>"
+
+
+# --- carts, orders and payments -----------------------------------------------------------------
+
+class OrderState(enum.StrEnum):
+    PENDING = "pending"  # awaiting payment
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+ORDER_STATE_LABELS = {
+    OrderState.PENDING: _l("Awaiting payment"),
+    OrderState.PAID: _l("Paid"),
+    OrderState.CANCELLED: _l("Cancelled"),
+}
+MOVEMENT_LABELS = {
+    "top_up": _l("Top-up"),
+    "debit": _l("Payment of an order"),
+    "refund": _l("Refund"),
+    "adjustment": _l("Adjustment by the office"),
+}
+
+
+class PaymentState(enum.StrEnum):
+    CREATED = "created"
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class CartItem(db.Model):
+    """A draft waiting in its filer's cart; the cart is the user's list of these rows."""
+
+    __tablename__ = "cart_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"),
+                                           unique=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    filing = relationship("Filing")
+
+
+class Order(db.Model):
+    """One checkout: the filings paid together, their fees frozen, one payment."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    # The token of the checkout form: the same checkout posted twice finds this order again.
+    checkout_key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    state: Mapped[OrderState] = mapped_column(str_enum(OrderState), default=OrderState.PENDING)
+    method: Mapped[str] = mapped_column(String(30))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order",
+                                                  order_by="OrderItem.position",
+                                                  cascade="all, delete-orphan")
+    payments: Mapped[list[Payment]] = relationship(back_populates="order",
+                                                   order_by="Payment.id")
+
+    @property
+    def payment(self) -> Payment | None:
+        return self.payments[-1] if self.payments else None
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    total: Mapped[Decimal] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    filing = relationship("Filing")
+    fees: Mapped[list[OrderFee]] = relationship(back_populates="item", order_by="OrderFee.id",
+                                                cascade="all, delete-orphan")
+
+
+class OrderFee(db.Model):
+    """A fee line frozen at checkout: later tariff changes never touch it."""
+
+    __tablename__ = "order_fees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column()
+    unit_amount: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    item: Mapped[OrderItem] = relationship(back_populates="fees")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[PaymentState] = mapped_column(str_enum(PaymentState),
+                                                default=PaymentState.CREATED)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+    events: Mapped[list[PaymentEvent]] = relationship(back_populates="payment",
+                                                      order_by="PaymentEvent.id")
+
+
+class PaymentEvent(db.Model):
+    """Everything that happened to a payment, provider callbacks included, in order."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    # A provider's event id (a Stripe event): the same event processed twice is recorded once.
+    provider_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    payment: Mapped[Payment] = relationship(back_populates="events")
+
+
+class DepositAccount(db.Model):
+    """A prepaid balance with the office: one per agents' firm, or per applicant."""
+
+    __tablename__ = "deposit_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    movements: Mapped[list[DepositMovement]] = relationship(back_populates="account",
+                                                            order_by="DepositMovement.id")
+
+
+class DepositMovement(db.Model):
+    __tablename__ = "deposit_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("deposit_accounts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # top_up, debit, refund, adjustment
+    amount: Mapped[Decimal] = mapped_column(Money)  # signed
+    balance_after: Mapped[Decimal] = mapped_column(Money)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    account: Mapped[DepositAccount] = relationship(back_populates="movements")
+
+
+class NumberSequence(db.Model):
+    """Gap-free counters (orders, receipts, portal numbers per type and year)."""
+
+    __tablename__ = "number_sequences"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -96,6 +96,15 @@ def from_environment() -> dict:
         "DOCUMENT_SIZE_LIMITS": _document_limits(),
         "UTILITY_MODEL_MAX_CLAIMS": _env_int("UTILITY_MODEL_MAX_CLAIMS", 10),
         "DESIGN_MAX_DEFERMENT_MONTHS": _env_int("DESIGN_MAX_DEFERMENT_MONTHS", 30),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "BANK_ACCOUNT_HOLDER": os.environ.get("BANK_ACCOUNT_HOLDER",
+                                              "Demo Intellectual Property Office"),
+        "BANK_NAME": os.environ.get("BANK_NAME", "Demo National Bank"),
+        "BANK_ACCOUNT_NUMBER": os.environ.get("BANK_ACCOUNT_NUMBER", "000-123-456-789"),
+        "BANK_SWIFT": os.environ.get("BANK_SWIFT", "DEMOKHPP"),
+        "BANK_TRANSFER_DAYS": _env_int("BANK_TRANSFER_DAYS", 10),
+        "BANK_TRANSFER_GRACE_DAYS": _env_int("BANK_TRANSFER_GRACE_DAYS", 5),
+        "BANK_TRANSFER_REMIND_DAYS": _env_int("BANK_TRANSFER_REMIND_DAYS", 2),
     }
 
 

@@ -50,6 +50,25 @@ def upload_hint(slot) -> str:
     return _("Accepted: %(types)s, at most %(size)s MiB per file.", types=types, size=size)
 
 
+def provider_label(provider_id: str) -> str:
+    from payments.registry import providers
+
+    provider = providers().get(provider_id)
+    return str(provider.label) if provider else provider_id
+
+
+def order_state_label(state) -> str:
+    from payments.models import ORDER_STATE_LABELS
+
+    return str(ORDER_STATE_LABELS.get(state, state))
+
+
+def movement_label(kind: str) -> str:
+    from payments.models import MOVEMENT_LABELS
+
+    return str(MOVEMENT_LABELS.get(kind, kind))
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -57,5 +76,8 @@ def register(app) -> None:
     app.jinja_env.globals["upload_hint"] = upload_hint
     app.jinja_env.globals["nice_classes"] = nice_classes
     app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals.update(provider_label=provider_label,
+                                 order_state_label=order_state_label,
+                                 movement_label=movement_label)
     app.jinja_env.filters["linkify_own"] = linkify_own
     app.jinja_env.filters["money"] = money

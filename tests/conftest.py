@@ -56,6 +56,15 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
         "STRIPE_API_BASE": "",
+        "STRIPE_PUBLISHABLE_KEY": "",
+        "BANK_ACCOUNT_HOLDER": "Test Intellectual Property Office",
+        "BANK_NAME": "Test Bank",
+        "BANK_ACCOUNT_NUMBER": "111-222-333",
+        "BANK_SWIFT": "TESTKHPP",
+        "BANK_TRANSFER_DAYS": 10,
+        "BANK_TRANSFER_GRACE_DAYS": 5,
+        "BANK_TRANSFER_REMIND_DAYS": 2,
+        "DOCUMENT_SIZE_LIMITS": {},
     }
 
 

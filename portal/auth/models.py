@@ -8,9 +8,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.dbtypes import str_enum
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -53,13 +54,6 @@ PARTY_KIND_LABELS = {
 }
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    # Stored as VARCHAR with a CHECK constraint: same behaviour on SQLite and PostgreSQL,
-    # and adding a value is a plain migration.
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, name=cls.__name__.lower())
-
-
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -83,8 +77,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.APPLICANT)
-    party_kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind), default=PartyKind.PERSON)
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.APPLICANT)
+    party_kind: Mapped[PartyKind] = mapped_column(str_enum(PartyKind), default=PartyKind.PERSON)
     organisation: Mapped[str | None] = mapped_column(String(200))
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     agent_number: Mapped[str | None] = mapped_column(String(50))

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import User, _enum
+from portal.auth.models import User
+from portal.dbtypes import str_enum
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -51,13 +52,21 @@ IP_KIND_LABELS = {
 
 class FilingStatus(enum.StrEnum):
     DRAFT = "draft"
+    SUBMITTED = "submitted"  # in an order, awaiting payment
+    ACCEPTED = "accepted"  # paid in full: portal number and filing time fixed
 
     @property
     def label(self) -> str:
         return str(STATUS_LABELS[self])
 
 
-STATUS_LABELS = {FilingStatus.DRAFT: _l("Draft")}
+STATUS_LABELS = {
+    FilingStatus.DRAFT: _l("Draft"),
+    FilingStatus.SUBMITTED: _l("Submitted, awaiting payment"),
+    FilingStatus.ACCEPTED: _l("Accepted"),
+}
+# The letters of the portal number of each kind: EF-TM-2026-000042.
+KIND_CODES = {"trademark": "TM", "patent": "PT", "design": "ID", "utility_model": "UM"}
 
 
 def new_uuid() -> str:
@@ -74,9 +83,9 @@ class Filing(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # Agents of one firm share its filings; an applicant's own filings have no firm.
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
-    kind: Mapped[IPKind] = mapped_column(_enum(IPKind))
+    kind: Mapped[IPKind] = mapped_column(str_enum(IPKind))
     filing_type: Mapped[str] = mapped_column(String(40), default="application")
-    status: Mapped[FilingStatus] = mapped_column(_enum(FilingStatus),
+    status: Mapped[FilingStatus] = mapped_column(str_enum(FilingStatus),
                                                  default=FilingStatus.DRAFT)
     reference: Mapped[str | None] = mapped_column(String(100))
     # What lists and searches show, kept in step with the form on every save.
@@ -85,6 +94,9 @@ class Filing(db.Model):
     # The form exactly as the user left it: [[name, value], ...]. Nothing typed is lost.
     form_data: Mapped[list[Any]] = mapped_column(JSON, default=list)
     problems: Mapped[int | None] = mapped_column()  # from the last check; 0 = ready to file
+    portal_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id",
                                                                   ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -93,6 +105,8 @@ class Filing(db.Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     documents: Mapped[list[Document]] = relationship(
         back_populates="filing", order_by="Document.id", cascade="all, delete-orphan")
+    events: Mapped[list[FilingEvent]] = relationship(
+        back_populates="filing", order_by="FilingEvent.id", cascade="all, delete-orphan")
 
     @property
     def is_draft(self) -> bool:
@@ -104,6 +118,29 @@ class Filing(db.Model):
         from portal.filings.services import stored_form
 
         return fee_basis(self, stored_form(self))
+
+
+class FilingEvent(db.Model):
+    """The file history: everything that happened to a filing, in order."""
+
+    __tablename__ = "filing_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"),
+                                           index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    filing: Mapped[Filing] = relationship(back_populates="events")
+
+
+def record_event(filing: Filing, kind: str, actor: User | None = None, **data: Any) -> FilingEvent:
+    event = FilingEvent(filing=filing, kind=kind, actor_id=actor.id if actor else None,
+                        data=data)
+    db.session.add(event)
+    return event
 
 
 from portal.documents.models import Document  # noqa: E402  (the two refer to each other)

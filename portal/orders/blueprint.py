@@ -1,0 +1,16 @@
+from flask import Blueprint
+
+from portal.orders import views
+
+bp = Blueprint("orders", __name__)
+
+bp.add_url_rule("/cart", "cart", views.cart)
+bp.add_url_rule("/cart/add/<int:filing_id>", "add", views.add, methods=["POST"])
+bp.add_url_rule("/cart/remove/<int:filing_id>", "remove", views.remove, methods=["POST"])
+bp.add_url_rule("/cart/checkout", "checkout", views.checkout, methods=["POST"])
+bp.add_url_rule("/orders", "index", views.index)
+bp.add_url_rule("/orders/<int:order_id>", "order", views.order)
+bp.add_url_rule("/orders/<int:order_id>/receipt", "receipt", views.receipt)
+bp.add_url_rule("/orders/<int:order_id>/acknowledgement/<int:filing_id>", "acknowledgement",
+                views.acknowledgement)
+bp.add_url_rule("/deposit", "deposit", views.deposit)

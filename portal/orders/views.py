@@ -1,0 +1,141 @@
+"""The cart, checkout, orders with their receipts, and the deposit account statement."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from forms.base import PortalForm
+from payments import cart as carts
+from payments import services
+from payments.models import Order, OrderState
+from payments.providers.deposit_account import account_of
+from payments.registry import providers
+from portal.auth.access import filer_required
+from portal.auth.models import Role
+from portal.documents.storage import get_storage
+from portal.extensions import db
+from portal.filings.services import get_filing
+from portal.receipts.models import Receipt
+from portal.receipts.services import ensure_receipts, find_receipt
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@filer_required
+def cart():
+    user = _user()
+    lines = carts.cart_lines(user)
+    ready = [line for line in lines if line.ready]
+    currency = lines[0].quote.currency if lines else None
+    total = sum((line.quote.total for line in ready), 0)
+    preview = Order(user=user, currency=currency or "", total=total)  # never saved
+    methods = [(p, p.unavailable_reason(preview)) for p in providers().values()
+               if p.is_available(preview) or p.id == "deposit_account"] if lines else []
+    return render_template("orders/cart.html", lines=lines, ready=ready, total=total,
+                           currency=currency, methods=methods, form=PortalForm(),
+                           checkout_key=uuid.uuid4().hex)
+
+
+@filer_required
+def add(filing_id: int):
+    user = _user()
+    filing = get_filing(user, filing_id)
+    if not PortalForm().validate_on_submit():
+        abort(400)
+    try:
+        carts.add_to_cart(user, filing)
+    except carts.CartError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("filings.edit", filing_id=filing.id))
+    flash(_("%(title)s is in your cart.", title=filing.title or filing.kind.label), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@filer_required
+def remove(filing_id: int):
+    if not PortalForm().validate_on_submit() or not carts.remove_from_cart(_user(), filing_id):
+        abort(404)
+    flash(_("The filing was taken out of the cart. It stays in your drafts."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+@filer_required
+def checkout():
+    form = PortalForm()
+    key = request.form.get("checkout_key", "")
+    method = request.form.get("method", "")
+    if not form.validate_on_submit() or not 16 <= len(key) <= 64 or method not in providers():
+        flash(_("Choose a way of paying."), "error")
+        return redirect(url_for("orders.cart"))
+    try:
+        result = services.checkout(_user(), key, method, locale=str(get_locale()))
+    except carts.CartError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("orders.cart"))
+    return redirect(url_for("orders.order", order_id=result.order.id))
+
+
+def _orders_query(user):
+    query = select(Order)
+    if user.role is Role.AGENT and user.firm_id is not None:
+        return query.where(or_(Order.user_id == user.id, Order.firm_id == user.firm_id))
+    return query.where(Order.user_id == user.id)
+
+
+def _order_or_404(order_id: int) -> Order:
+    order = db.session.scalar(_orders_query(_user()).where(Order.id == order_id))
+    if order is None:
+        abort(404)
+    return order
+
+
+@filer_required
+def index():
+    orders = db.session.scalars(_orders_query(_user()).order_by(Order.id.desc()).limit(200))
+    return render_template("orders/index.html", orders=list(orders))
+
+
+@filer_required
+def order(order_id: int):
+    order = _order_or_404(order_id)
+    receipt = ensure_receipts(order) if order.state is OrderState.PAID else None
+    acks = {r.filing_id: r for r in db.session.scalars(select(Receipt).where(
+        Receipt.order_id == order.id, Receipt.kind == "acknowledgement"))}
+    return render_template("orders/order.html", order=order, payment=order.payment,
+                           receipt=receipt, acks=acks)
+
+
+def _send(receipt: Receipt | None):
+    if receipt is None:
+        abort(404)
+    return send_file(get_storage().open(receipt.storage_key), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"{receipt.number}.pdf", max_age=0)
+
+
+@filer_required
+def receipt(order_id: int):
+    order = _order_or_404(order_id)
+    return _send(ensure_receipts(order) if order.state is OrderState.PAID else None)
+
+
+@filer_required
+def acknowledgement(order_id: int, filing_id: int):
+    order = _order_or_404(order_id)
+    ensure_receipts(order) if order.state is OrderState.PAID else None
+    return _send(find_receipt(order, "acknowledgement", filing_id))
+
+
+@filer_required
+def deposit():
+    account = account_of(_user())
+    movements = list(reversed(account.movements[-200:])) if account else []
+    return render_template("orders/deposit.html", account=account, movements=movements)

@@ -1,0 +1,164 @@
+"""Issuing receipts: after the payment's transaction has committed, each paid order gets its
+batch receipt (gap-free number) and one acknowledgement per filing, rendered once, stored with
+their SHA-256, and mailed to the payer with the receipt attached.
+
+A receipt is a snapshot: it is built from the order's frozen fee lines and the documents'
+recorded hashes, never recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import lazy_gettext as _l
+from jinja2.filters import do_filesizeformat
+from sqlalchemy import select
+
+from payments.fees import office_today
+from payments.models import Order, OrderState
+from payments.numbering import formatted
+from payments.registry import get_provider
+from portal.documents.checks import DocumentKind
+from portal.documents.storage import get_storage
+from portal.extensions import db
+from portal.filters import money
+from portal.mail import queue_mail
+from portal.office.models import current_office
+from portal.receipts.models import Receipt
+
+log = logging.getLogger(__name__)
+
+FILING_TYPE_LABELS = {"application": _l("New application")}
+
+
+def issue_order_receipts(order_id: int) -> None:
+    """Render what is missing for a paid order, in a transaction of its own."""
+    app = current_app._get_current_object()
+    with app.app_context():
+        try:
+            _issue(order_id)
+            db.session.commit()
+        except Exception:  # the payment stands; a later view or command issues it again
+            db.session.rollback()
+            log.exception("receipts of order %s could not be issued", order_id)
+        finally:
+            db.session.remove()
+
+
+def _issue(order_id: int) -> Receipt | None:
+    order = db.session.get(Order, order_id)
+    if order is None or order.state is not OrderState.PAID:
+        return None
+    receipt = find_receipt(order)
+    if receipt is None:
+        number = formatted("RCP", office_today().year)
+        receipt = _store(order, "receipt", None, number,
+                         _render("receipt", receipt_context(order, number)))
+        _mail_receipt(order, receipt)
+    for item in order.items:
+        if find_receipt(order, "acknowledgement", item.filing_id) is None:
+            number = f"{item.filing.portal_number}-ACK"
+            context = acknowledgement_context(order, item, receipt.number)
+            _store(order, "acknowledgement", item.filing_id, number,
+                   _render("acknowledgement", context))
+    return receipt
+
+
+def find_receipt(order: Order, kind: str = "receipt", filing_id: int | None = None):
+    return db.session.scalar(select(Receipt).where(
+        Receipt.order_id == order.id, Receipt.kind == kind, Receipt.filing_id == filing_id
+        if filing_id is not None else Receipt.filing_id.is_(None)))
+
+
+def ensure_receipts(order: Order) -> Receipt | None:
+    """The order's receipt, issuing it now if the after-commit run did not."""
+    return find_receipt(order) or (_issue(order.id) if order.state is OrderState.PAID else None)
+
+
+def _render(kind: str, context: dict) -> bytes:
+    from portal.receipts import render
+
+    pdf = {"receipt": render.render_receipt,
+           "acknowledgement": render.render_acknowledgement}[kind](context)
+    return render.sign_pdf(pdf)
+
+
+def _store(order: Order, kind: str, filing_id: int | None, number: str, pdf: bytes) -> Receipt:
+    from portal.receipts.render import signing_configured
+
+    key = get_storage().put(pdf, suffix=".pdf")
+    receipt = Receipt(order_id=order.id, filing_id=filing_id, kind=kind, number=number,
+                      locale=order.locale, storage_key=key, size=len(pdf),
+                      sha256=hashlib.sha256(pdf).hexdigest(), signed=signing_configured())
+    db.session.add(receipt)
+    db.session.flush()
+    return receipt
+
+
+def _office() -> dict:
+    office = current_office()
+    return {"name": office.name if office else "", "address": office.address if office else "",
+            "email": office.email if office else ""}
+
+
+def _item_context(item) -> dict:
+    filing = item.filing
+    currency = item.order.currency
+    return {
+        "portal_number": filing.portal_number, "kind": filing.kind.label,
+        "filing_type": str(FILING_TYPE_LABELS.get(filing.filing_type, filing.filing_type)),
+        "title": filing.title or "", "applicant": filing.applicant_names or "",
+        "reference": filing.reference or "",
+        "accepted_at": format_datetime(filing.accepted_at, "medium"),
+        "documents": [{"filename": d.filename, "kind": _kind_label(d.kind), "pages": d.pages,
+                       "size": do_filesizeformat(d.size), "sha256": d.sha256}
+                      for d in filing.documents],
+        "fees": [{"label": f.label, "quantity": f.quantity,
+                  "amount": money(f.amount, currency)} for f in item.fees],
+        "total": money(item.total, currency),
+    }
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return DocumentKind(kind).label
+    except ValueError:
+        return kind
+
+
+def receipt_context(order: Order, number: str) -> dict:
+    from portal.receipts.render import signing_configured
+
+    payment = order.payment
+    with force_locale(order.locale):
+        return {
+            "locale": order.locale, "office": _office(), "number": number,
+            "order_number": order.number,
+            "issued_at": format_datetime(order.paid_at, "medium"),
+            "payer": {"name": order.user.full_name, "organisation": order.user.organisation,
+                      "email": order.user.email},
+            "items": [_item_context(item) for item in order.items],
+            "total": money(order.total, order.currency), "currency": order.currency,
+            "payment": {"method": str(get_provider(payment.provider).label),
+                        "reference": payment.provider_reference or "",
+                        "paid_at": format_datetime(order.paid_at, "medium")},
+            "signed": signing_configured(),
+        }
+
+
+def acknowledgement_context(order: Order, item, receipt_number: str) -> dict:
+    with force_locale(order.locale):
+        return {"locale": order.locale, "office": _office(), "order_number": order.number,
+                "receipt_number": receipt_number, **_item_context(item)}
+
+
+def _mail_receipt(order: Order, receipt: Receipt) -> None:
+    user = order.user
+    message = queue_mail(db.session, user.email, _l("Receipt %(number)s for order %(order)s",
+                                                    number=receipt.number, order=order.number),
+                         "order_paid", order.locale, user=user, order=order, receipt=receipt)
+    message.add_attachment(get_storage().read(receipt.storage_key), maintype="application",
+                           subtype="pdf", filename=f"{receipt.number}.pdf")

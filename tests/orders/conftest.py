@@ -1,0 +1,46 @@
+"""Fixtures for the cart and checkout: complete drafts in an agent's cart, a deposit account."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from payments.providers.deposit_account import move, open_account
+from portal.extensions import db
+from tests.filings.conftest import (  # noqa: F401  (fixtures)
+    agent,
+    applicant,
+    complete_draft,
+    tariff,
+)
+
+ORDER_URL = re.compile(r"/orders/(\d+)")
+
+
+def fill_cart(web, kinds=("trademark", "patent")) -> list[int]:
+    ids = []
+    for kind in kinds:
+        filing_id = complete_draft(web, kind)
+        r = web.submit(f"/cart/add/{filing_id}", page=f"/filings/{filing_id}/edit")
+        assert r.status_code == 302 and r.headers["Location"].endswith("/cart"), r.status_code
+        ids.append(filing_id)
+    return ids
+
+
+def checkout(web, method: str, key: str = "k" * 32):
+    return web.submit("/cart/checkout", {"method": method, "checkout_key": key}, page="/cart")
+
+
+def order_id_of(response) -> int:
+    return int(ORDER_URL.search(response.headers["Location"]).group(1))
+
+
+@pytest.fixture
+def deposit(users):
+    """The agent's firm's deposit account with 5,000,000 KHR."""
+    account = open_account(users["agent"], "KHR")
+    move(account, Decimal("5000000"), "top_up", note="opening balance")
+    db.session.commit()
+    return account
