@@ -11,7 +11,7 @@ from payments.fees import FeeQuote, calculate_fees
 from payments.models import CartItem
 from portal.auth.models import User
 from portal.extensions import db
-from portal.filings.models import Filing, FilingStatus
+from portal.filings.models import Filing
 from portal.filings.services import Problem, check_filing, visible_to
 
 

@@ -26,6 +26,40 @@ def register(app: Flask) -> None:
             click.echo(f"  {user.role.value:<10} {user.email}")
         click.echo(f"Password: {password}")
 
+    payments_group = click.Group("payments", help="Scheduled work on payments.")
+    app.cli.add_command(payments_group)
+
+    @payments_group.command("expire")
+    def expire_command():
+        """Cancel unpaid bank transfers past their period and grace; remind the others."""
+        from payments.office import expire_transfers, remind_transfers
+
+        expired = expire_transfers()
+        reminded = remind_transfers()
+        db.session.commit()
+        click.echo(f"expired {expired}, reminded {reminded}")
+
+    deposit_group = click.Group("deposit", help="Deposit accounts.")
+    app.cli.add_command(deposit_group)
+
+    @deposit_group.command("open")
+    @click.argument("email")
+    @click.option("--currency", default=None, help="Defaults to the office's currency.")
+    def open_deposit(email: str, currency: str | None):
+        """Open the deposit account of EMAIL (its firm's, for an agent)."""
+        from payments.providers.deposit_account import open_account
+        from portal.auth.models import User
+        from portal.auth.services import normalise_email
+        from portal.office.models import current_office
+
+        user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account with the email address {email}")
+        office = current_office()
+        account = open_account(user, currency or (office.currency if office else "USD"))
+        db.session.commit()
+        click.echo(f"DA-{account.id:06d} {account.currency} {account.balance}")
+
     user_group = click.Group("user", help="Manage accounts.")
     app.cli.add_command(user_group)
 

@@ -69,6 +69,17 @@ def movement_label(kind: str) -> str:
     return str(MOVEMENT_LABELS.get(kind, kind))
 
 
+def deposit_holder(account) -> str:
+    from portal.auth.models import Firm, User
+    from portal.extensions import db
+
+    if account.firm_id:
+        firm = db.session.get(Firm, account.firm_id)
+        return firm.name if firm else ""
+    user = db.session.get(User, account.user_id)
+    return f"{user.full_name} ({user.email})" if user else ""
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -78,6 +89,6 @@ def register(app) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
-                                 movement_label=movement_label)
+                                 movement_label=movement_label, deposit_holder=deposit_holder)
     app.jinja_env.filters["linkify_own"] = linkify_own
     app.jinja_env.filters["money"] = money

@@ -15,9 +15,9 @@ from payments.models import (  # noqa: F401
 )
 from portal.audit import AuditEntry  # noqa: F401
 from portal.auth.models import Firm, Role, User  # noqa: F401
+from portal.backoffice.models import OutboxMessage  # noqa: F401
 from portal.clients.models import Client, PowerOfAttorney  # noqa: F401
 from portal.documents.models import Document  # noqa: F401
 from portal.filings.models import Filing  # noqa: F401
 from portal.office.models import Office  # noqa: F401
-from portal.backoffice.models import OutboxMessage  # noqa: F401
 from portal.receipts.models import Receipt  # noqa: F401

@@ -84,4 +84,16 @@ def seed_demo() -> tuple[Office, list[User], str]:
     office = seed_office()
     load_tariff(TARIFF_FILE)
     users = seed_accounts(password)
+    seed_deposit(next(u for u in users if u.role is Role.AGENT), office.currency)
     return office, users, password
+
+
+def seed_deposit(agent: User, currency: str) -> None:
+    """The demo firm's deposit account, with a balance to pay demo filings from."""
+    from decimal import Decimal
+
+    from payments.providers.deposit_account import account_of, move, open_account
+
+    if account_of(agent) is None:
+        move(open_account(agent, currency), Decimal("50000000"), "top_up",
+             note="demo opening balance")

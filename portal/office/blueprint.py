@@ -7,3 +7,10 @@ bp = Blueprint("office", __name__, url_prefix="/office")
 bp.add_url_rule("/", "index", views.index)
 bp.add_url_rule("/mail", "mail", views.mail_list)
 bp.add_url_rule("/mail/<name>", "mail_message", views.mail_message)
+bp.add_url_rule("/payments", "payments", views.payments)
+bp.add_url_rule("/payments/<int:payment_id>/confirm", "confirm_transfer", views.confirm_transfer,
+                methods=["POST"])
+bp.add_url_rule("/payments/<int:payment_id>/reject", "reject_transfer", views.reject_transfer,
+                methods=["POST"])
+bp.add_url_rule("/deposits", "deposits", views.deposits)
+bp.add_url_rule("/deposits/<int:account_id>/top-up", "top_up", views.top_up, methods=["POST"])

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from forms.office import ConfirmTransferForm, RejectTransferForm, TopUpForm
+from payments import office as money
+from payments.models import DepositAccount
 from portal.auth.access import office_required
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -41,3 +46,67 @@ def mail_message(name: str):
         abort(404)
     meta, text = found
     return render_template("office/mail_message.html", meta=meta, text=text)
+
+
+@office_required
+def payments():
+    q = request.args.get("q", "")[:100]
+    return render_template("office/payments.html", transfers=money.pending_transfers(q), q=q,
+                           confirm_form=ConfirmTransferForm(), reject_form=RejectTransferForm())
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+@office_required
+def confirm_transfer(payment_id: int):
+    form = ConfirmTransferForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the date the transfer was booked."), "error")
+        return redirect(url_for("office.payments"))
+    try:
+        done = money.confirm_transfer(payment_id, form.booked_on.data, _staff())
+    except LookupError:
+        abort(404)
+    except money.TransferError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("office.payments"))
+    flash(_("The transfer is confirmed and the order accepted.") if done
+          else _("This transfer had already been confirmed."), "success")
+    return redirect(url_for("office.payments"))
+
+
+@office_required
+def reject_transfer(payment_id: int):
+    form = RejectTransferForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for rejecting the transfer."), "error")
+        return redirect(url_for("office.payments"))
+    try:
+        money.reject_transfer(payment_id, form.reason.data, _staff())
+    except LookupError:
+        abort(404)
+    flash(_("The transfer was rejected and the payer informed."), "success")
+    return redirect(url_for("office.payments"))
+
+
+@office_required
+def deposits():
+    accounts = db.session.scalars(db.select(DepositAccount).order_by(DepositAccount.id))
+    return render_template("office/deposits.html", accounts=list(accounts), form=TopUpForm())
+
+
+@office_required
+def top_up(account_id: int):
+    form = TopUpForm()
+    if not form.validate_on_submit():
+        for message in [m for _, _, m in form.error_list()]:
+            flash(message, "error")
+        return redirect(url_for("office.deposits"))
+    try:
+        money.top_up(account_id, form.amount.data, form.note.data, _staff())
+    except LookupError:
+        abort(404)
+    flash(_("The deposit account has been credited."), "success")
+    return redirect(url_for("office.deposits"))

@@ -79,7 +79,7 @@ from urllib.request import url2pathname
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.config import RTL_LOCALES
 
@@ -134,15 +134,36 @@ def text_direction(locale: str) -> str:
     return "rtl" if str(locale).split("_")[0].split("-")[0] in RTL_LOCALES else "ltr"
 
 
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate ... pop directional isolate
+
+
+def isolate(value) -> Markup | str:
+    """`value` (escaped) as a bidirectional isolate, for right-to-left documents.
+
+    WeasyPrint has no `unicode-bidi`, so without this a Latin value in an Arabic cell is
+    reordered by its leading or trailing digits ("3 March 2026" shows as "March 2026 3",
+    "1.2 MB" as "MB 1.2"). FSI takes the direction of the value's first strong character.
+    """
+    if value is None or value == "":
+        return "" if value is None else value
+    return Markup(FSI) + escape(value) + Markup(PDI)
+
+
+def _as_is(value):
+    return value
+
+
 def render_html(template: str, context: dict, **extra) -> str:
     """The document's HTML, in the context's language."""
     locale = context["locale"]
+    direction = text_direction(locale)
     with force_locale(locale):
         return render_template(
             template,
             doc=context,
             lang=html_lang(locale),
-            direction=text_direction(locale),
+            direction=direction,
+            bidi=isolate if direction == "rtl" else _as_is,
             page_counter=page_counter_css(),
             stylesheet=STYLESHEET,
             **extra,

@@ -331,12 +331,15 @@ def payment(stripe_app):
     return payment
 
 
-def test_the_provider_is_available_only_when_configured(stripe_app):
-    provider = StripeProvider()
+def test_the_provider_is_available_when_configured_for_chargeable_amounts(stripe_app, payment):
+    provider, order = StripeProvider(), payment.order
     assert provider.id == "stripe" and str(provider.label) == "Card (Visa, Mastercard, …)"
-    assert provider.is_available(None)
+    assert provider.is_available(order)
+    order.currency, order.total = "KWD", Decimal("1.234")
+    assert not provider.is_available(order)
+    order.currency, order.total = "KHR", Decimal("1500")
     stripe_app.config["STRIPE_SECRET_KEY"] = ""
-    assert not provider.is_available(None)
+    assert not provider.is_available(order)
 
 
 def test_start_creates_one_intent_per_payment(stripe_app, payment):

@@ -26,7 +26,13 @@ class StripeProvider(PaymentProvider):
     label = _l("Card (Visa, Mastercard, …)")
 
     def is_available(self, order: Order) -> bool:
-        return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+        if not current_app.config.get("STRIPE_SECRET_KEY"):
+            return False
+        try:  # e.g. 1.234 KWD: Stripe charges three-decimal currencies to 0.01 only
+            to_minor(order.total, order.currency)
+        except ValueError:
+            return False
+        return True
 
     def start(self, payment: Payment) -> Started:
         # The payment's idempotency key is the checkout's: a checkout posted twice reaches

@@ -1,0 +1,30 @@
+"""Forms of the office console."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, StringField, TextAreaField
+from wtforms.validators import NumberRange
+
+from forms.base import PortalForm
+from forms.fields import DateField
+from forms.validators import MaxLength, Required
+
+
+class ConfirmTransferForm(PortalForm):
+    booked_on = DateField(_l("Booked on"), validators=[Required()],
+                          description=_l("The date the bank booked the transfer."))
+
+
+class RejectTransferForm(PortalForm):
+    reason = TextAreaField(_l("Reason"), validators=[Required(), MaxLength(1000)],
+                           description=_l("Mailed to the payer."), render_kw={"rows": 2})
+
+
+class TopUpForm(PortalForm):
+    amount = DecimalField(
+        _l("Amount"), places=2, validators=[Required(), NumberRange(
+            min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
+    note = StringField(_l("Bank reference or note"), validators=[Required(), MaxLength(300)])
