@@ -201,3 +201,28 @@ def _issue_receipts(order_id: int) -> None:
     from portal.receipts.services import issue_order_receipts
 
     issue_order_receipts(order_id)
+
+
+def settle_from_provider(payment: Payment, *, kind: str,
+                         provider_event_id: str | None = None) -> str:
+    """Ask the provider what became of `payment` and act on it (return page, webhook).
+
+    The provider's answer, not the caller's, decides; the same answer twice acts once.
+    """
+    from payments.models import PaymentEvent
+
+    if provider_event_id and db.session.scalar(select(PaymentEvent.id).where(
+            PaymentEvent.provider_event_id == provider_event_id)):
+        return "duplicate"
+    observed = get_provider(payment.provider).observe(payment)
+    if observed.state == PaymentState.SUCCEEDED:
+        try:
+            done = confirm_payment(payment, kind=kind, observed=observed,
+                                   provider_event_id=provider_event_id)
+        except AmountMismatch:
+            return "mismatch"
+        return "confirmed" if done else "unchanged"
+    if observed.state in (PaymentState.FAILED, PaymentState.CANCELLED):
+        return "failed" if fail_payment(payment, PaymentState(observed.state), kind=kind,
+                                         provider_event_id=provider_event_id) else "unchanged"
+    return "pending"

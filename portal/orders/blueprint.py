@@ -14,3 +14,7 @@ bp.add_url_rule("/orders/<int:order_id>/receipt", "receipt", views.receipt)
 bp.add_url_rule("/orders/<int:order_id>/acknowledgement/<int:filing_id>", "acknowledgement",
                 views.acknowledgement)
 bp.add_url_rule("/deposit", "deposit", views.deposit)
+bp.add_url_rule("/orders/<int:order_id>/return", "stripe_return", views.stripe_return)
+bp.add_url_rule("/payments/stripe/webhook", "stripe_webhook", views.stripe_webhook,
+                methods=["POST"])
+bp.add_url_rule("/orders/<int:order_id>/pay", "pay_by_card", views.pay_by_card)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,13 +23,14 @@ from sqlalchemy import or_, select
 from forms.base import PortalForm
 from payments import cart as carts
 from payments import services
-from payments.models import Order, OrderState
+from payments.base import ProviderError
+from payments.models import Order, OrderState, Payment
 from payments.providers.deposit_account import account_of
 from payments.registry import providers
 from portal.auth.access import filer_required
 from portal.auth.models import Role
 from portal.documents.storage import get_storage
-from portal.extensions import db
+from portal.extensions import csrf, db, limiter, talisman
 from portal.filings.services import get_filing
 from portal.receipts.models import Receipt
 from portal.receipts.services import ensure_receipts, find_receipt
@@ -139,3 +150,70 @@ def deposit():
     account = account_of(_user())
     movements = list(reversed(account.movements[-200:])) if account else []
     return render_template("orders/deposit.html", account=account, movements=movements)
+
+
+@filer_required
+def stripe_return(order_id: int):
+    """Where Stripe.js sends the payer back: the state is fetched from Stripe, never taken
+    from the query string."""
+    order = _order_or_404(order_id)
+    payment = order.payment
+    if payment is not None and payment.provider == "stripe" and order.state is OrderState.PENDING:
+        try:
+            outcome = services.settle_from_provider(payment, kind="returned")
+        except ProviderError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for("orders.order", order_id=order.id))
+        messages = {"confirmed": (_("Thank you: your payment was received."), "success"),
+                    "failed": (_("The card payment did not go through. Your filings are drafts "
+                                 "again; nothing you entered was lost."), "error"),
+                    "pending": (_("The card payment is still being processed."), "info")}
+        if outcome in messages:
+            flash(*messages[outcome])
+    return redirect(url_for("orders.order", order_id=order.id))
+
+
+@csrf.exempt
+@limiter.exempt
+def stripe_webhook():
+    """Stripe's signed notifications: a trigger to fetch the payment again, never the truth."""
+    from payments.providers.stripe.client import WebhookSignatureError, verify_webhook
+
+    try:
+        event = verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except WebhookSignatureError:
+        return jsonify(error={"code": 400, "message": "invalid signature"}), 400
+    if not (event.get("type") or "").startswith("payment_intent."):
+        return jsonify(status="ignored")
+    payment = db.session.scalar(select(Payment).where(
+        Payment.provider == "stripe", Payment.provider_reference == event.get("object_id")))
+    if payment is None:
+        return jsonify(status="unknown payment")
+    try:
+        outcome = services.settle_from_provider(payment, kind=event["type"],
+                                                provider_event_id=event["id"])
+    except ProviderError:
+        db.session.rollback()
+        return jsonify(error={"code": 503, "message": "provider unavailable"}), 503
+    return jsonify(status=outcome)
+
+
+STRIPE_CSP = {"default-src": "'self'", "script-src": "'self' https://js.stripe.com",
+              "frame-src": "https://js.stripe.com https://hooks.stripe.com",
+              "connect-src": "'self' https://api.stripe.com", "img-src": "'self' data:",
+              "style-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
+              "form-action": "'self'", "frame-ancestors": "'none'"}
+
+
+@filer_required
+@talisman(content_security_policy=STRIPE_CSP)
+def pay_by_card(order_id: int):
+    """The card form: Stripe.js (from Stripe, as Stripe requires) collects the card details;
+    they never reach the portal. Only this page allows Stripe's hosts."""
+    order = _order_or_404(order_id)
+    payment = order.payment
+    if order.state is not OrderState.PENDING or payment is None or payment.provider != "stripe":
+        return redirect(url_for("orders.order", order_id=order.id))
+    return render_template("orders/pay_by_card.html", order=order, payment=payment,
+                           publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -29,7 +30,10 @@ def fill_cart(web, kinds=("trademark", "patent")) -> list[int]:
     return ids
 
 
-def checkout(web, method: str, key: str = "k" * 32):
+def checkout(web, method: str, key: str | None = None):
+    # A fresh key each time: localstripe lives for the whole session and replays a key's
+    # first answer, as Stripe does.
+    key = key or uuid.uuid4().hex
     return web.submit("/cart/checkout", {"method": method, "checkout_key": key}, page="/cart")
 
 
@@ -44,3 +48,4 @@ def deposit(users):
     move(account, Decimal("5000000"), "top_up", note="opening balance")
     db.session.commit()
     return account
+from tests.payments.stripe_server import localstripe_url, stripe_app  # noqa: E402,F401
