@@ -10,7 +10,7 @@ from wtforms.validators import NumberRange
 
 from forms.base import PortalForm
 from forms.fields import DateField
-from forms.validators import MaxLength, Required
+from forms.validators import MaxLength, Optional, Required
 
 
 class ConfirmTransferForm(PortalForm):
@@ -28,3 +28,10 @@ class TopUpForm(PortalForm):
         _l("Amount"), places=2, validators=[Required(), NumberRange(
             min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
     note = StringField(_l("Bank reference or note"), validators=[Required(), MaxLength(300)])
+
+
+class RefundForm(PortalForm):
+    amount = DecimalField(
+        _l("Amount (leave empty for all of it)"), places=2, validators=[Optional(), NumberRange(
+            min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
+    reason = StringField(_l("Reason"), validators=[Required(), MaxLength(500)])

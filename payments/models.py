@@ -271,3 +271,21 @@ class NumberSequence(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class Refund(db.Model):
+    """Money given back through the payment's provider: a row of its own, never an edit."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    order_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(500))
+    provider_reference: Mapped[str | None] = mapped_column(String(100))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    payment: Mapped[Payment] = relationship()
+    item: Mapped[OrderItem | None] = relationship()

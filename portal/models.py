@@ -12,6 +12,7 @@ from payments.models import (  # noqa: F401
     OrderItem,
     Payment,
     PaymentEvent,
+    Refund,
 )
 from portal.audit import AuditEntry  # noqa: F401
 from portal.auth.models import Firm, Role, User  # noqa: F401

@@ -18,6 +18,7 @@ class OutboxState(enum.StrEnum):
     DELIVERED = "delivered"
     REJECTED = "rejected"
     DEAD = "dead"
+    CANCELLED = "cancelled"  # the filing was withdrawn and refunded before delivery
 
 
 class OutboxMessage(db.Model):

@@ -54,6 +54,7 @@ class FilingStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # in an order, awaiting payment
     ACCEPTED = "accepted"  # paid in full: portal number and filing time fixed
+    WITHDRAWN = "withdrawn"  # withdrawn before delivery, its fees refunded
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ STATUS_LABELS = {
     FilingStatus.DRAFT: _l("Draft"),
     FilingStatus.SUBMITTED: _l("Submitted, awaiting payment"),
     FilingStatus.ACCEPTED: _l("Accepted"),
+    FilingStatus.WITHDRAWN: _l("Withdrawn"),
 }
 # The letters of the portal number of each kind: EF-TM-2026-000042.
 KIND_CODES = {"trademark": "TM", "patent": "PT", "design": "ID", "utility_model": "UM"}

@@ -14,3 +14,7 @@ bp.add_url_rule("/payments/<int:payment_id>/reject", "reject_transfer", views.re
                 methods=["POST"])
 bp.add_url_rule("/deposits", "deposits", views.deposits)
 bp.add_url_rule("/deposits/<int:account_id>/top-up", "top_up", views.top_up, methods=["POST"])
+bp.add_url_rule("/orders", "orders", views.orders)
+bp.add_url_rule("/orders/<int:order_id>", "order", views.order)
+bp.add_url_rule("/orders/<int:order_id>/refund", "refund", views.refund, methods=["POST"])
+bp.add_url_rule("/receipts/<int:receipt_id>", "receipt_file", views.receipt_file)

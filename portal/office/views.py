@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from forms.office import ConfirmTransferForm, RejectTransferForm, TopUpForm
+from forms.office import ConfirmTransferForm, RefundForm, RejectTransferForm, TopUpForm
 from payments import office as money
-from payments.models import DepositAccount
+from payments.models import DepositAccount, Order
 from portal.auth.access import office_required
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -110,3 +110,60 @@ def top_up(account_id: int):
         abort(404)
     flash(_("The deposit account has been credited."), "success")
     return redirect(url_for("office.deposits"))
+
+
+@office_required
+def orders():
+    q = request.args.get("q", "").strip()[:40]
+    query = db.select(Order).order_by(Order.id.desc()).limit(100)
+    if q:
+        query = query.where(Order.number.ilike(f"%{q}%"))
+    return render_template("office/orders.html", orders=list(db.session.scalars(query)), q=q)
+
+
+@office_required
+def order(order_id: int):
+    from payments.refunds import refunded_so_far
+    from portal.receipts.services import credit_notes, find_receipt
+
+    order = db.get_or_404(Order, order_id)
+    payment = order.payment
+    return render_template("office/order.html", order=order, payment=payment,
+                           form=RefundForm(), receipt=find_receipt(order),
+                           notes=credit_notes(order),
+                           refunded=refunded_so_far(payment.id) if payment else 0)
+
+
+@office_required
+def refund(order_id: int):
+    from payments.refunds import RefundError
+    from payments.refunds import refund as make_refund
+
+    order = db.get_or_404(Order, order_id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        for message in [m for _, _, m in form.error_list()]:
+            flash(message, "error")
+        return redirect(url_for("office.order", order_id=order.id))
+    item_id = request.form.get("item_id", type=int)
+    try:
+        make_refund(order, reason=form.reason.data, staff=_staff(), item_id=item_id,
+                    amount=form.amount.data)
+    except RefundError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("office.order", order_id=order.id))
+    flash(_("The refund has been made; its credit note is being issued."), "success")
+    return redirect(url_for("office.order", order_id=order.id))
+
+
+@office_required
+def receipt_file(receipt_id: int):
+    from flask import send_file
+
+    from portal.documents.storage import get_storage
+    from portal.receipts.models import Receipt
+
+    receipt = db.get_or_404(Receipt, receipt_id)
+    return send_file(get_storage().open(receipt.storage_key), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"{receipt.number}.pdf", max_age=0)

@@ -18,3 +18,5 @@ bp.add_url_rule("/orders/<int:order_id>/return", "stripe_return", views.stripe_r
 bp.add_url_rule("/payments/stripe/webhook", "stripe_webhook", views.stripe_webhook,
                 methods=["POST"])
 bp.add_url_rule("/orders/<int:order_id>/pay", "pay_by_card", views.pay_by_card)
+bp.add_url_rule("/orders/<int:order_id>/credit-notes/<int:receipt_id>", "credit_note",
+                views.credit_note)

@@ -33,7 +33,7 @@ from portal.documents.storage import get_storage
 from portal.extensions import csrf, db, limiter, talisman
 from portal.filings.services import get_filing
 from portal.receipts.models import Receipt
-from portal.receipts.services import ensure_receipts, find_receipt
+from portal.receipts.services import credit_notes, ensure_receipts, find_receipt
 
 
 def _user():
@@ -122,7 +122,7 @@ def order(order_id: int):
     acks = {r.filing_id: r for r in db.session.scalars(select(Receipt).where(
         Receipt.order_id == order.id, Receipt.kind == "acknowledgement"))}
     return render_template("orders/order.html", order=order, payment=order.payment,
-                           receipt=receipt, acks=acks)
+                           receipt=receipt, acks=acks, notes=credit_notes(order))
 
 
 def _send(receipt: Receipt | None):
@@ -143,6 +143,12 @@ def acknowledgement(order_id: int, filing_id: int):
     order = _order_or_404(order_id)
     ensure_receipts(order) if order.state is OrderState.PAID else None
     return _send(find_receipt(order, "acknowledgement", filing_id))
+
+
+@filer_required
+def credit_note(order_id: int, receipt_id: int):
+    order = _order_or_404(order_id)
+    return _send(next((n for n in credit_notes(order) if n.id == receipt_id), None))
 
 
 @filer_required

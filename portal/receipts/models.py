@@ -13,12 +13,13 @@ from portal.timeutil import UTCDateTime, utcnow
 
 class Receipt(db.Model):
     __tablename__ = "receipts"
-    __table_args__ = (UniqueConstraint("order_id", "kind", "filing_id"),)
+    __table_args__ = (UniqueConstraint("order_id", "kind", "filing_id", "refund_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # receipt, acknowledgement, credit_note
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), unique=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     locale: Mapped[str] = mapped_column(String(10))
     storage_key: Mapped[str] = mapped_column(String(200))

@@ -162,3 +162,55 @@ def _mail_receipt(order: Order, receipt: Receipt) -> None:
                          "order_paid", order.locale, user=user, order=order, receipt=receipt)
     message.add_attachment(get_storage().read(receipt.storage_key), maintype="application",
                            subtype="pdf", filename=f"{receipt.number}.pdf")
+
+
+def issue_credit_note(refund_id: int) -> None:
+    """The credit note of a refund, in a transaction of its own, after the refund's commit."""
+    app = current_app._get_current_object()
+    with app.app_context():
+        try:
+            _credit_note(refund_id)
+            db.session.commit()
+        except Exception:  # the refund stands; the note is issued again on the next view
+            db.session.rollback()
+            log.exception("credit note of refund %s could not be issued", refund_id)
+        finally:
+            db.session.remove()
+
+
+def _credit_note(refund_id: int) -> Receipt | None:
+    from payments.models import Refund
+    from portal.receipts import render
+
+    existing = db.session.scalar(select(Receipt).where(Receipt.refund_id == refund_id))
+    refund = db.session.get(Refund, refund_id)
+    if existing is not None or refund is None:
+        return existing
+    order = refund.payment.order
+    receipt = ensure_receipts(order)
+    number = formatted("CN", office_today().year)
+    with force_locale(order.locale):
+        label = (f"{refund.item.filing.portal_number} · {refund.item.filing.kind.label}"
+                 if refund.item else str(_l("Order %(number)s", number=order.number)))
+        context = {
+            "locale": order.locale, "office": _office(), "currency": order.currency,
+            "payer": {"name": order.user.full_name, "organisation": order.user.organisation,
+                      "email": order.user.email},
+            "number": number, "issued_at": format_datetime(refund.created_at, "medium"),
+            "receipt_number": receipt.number if receipt else "",
+            "receipt_date": format_datetime(receipt.created_at, "medium") if receipt else "",
+            "order_number": order.number,
+            "lines": [{"label": label, "amount": money(refund.amount, order.currency)}],
+            "total": money(refund.amount, order.currency), "reason": refund.reason,
+            "signed": render.signing_configured(),
+        }
+    pdf = render.sign_pdf(render.render_credit_note(context))
+    note = _store(order, "credit_note", refund.item.filing_id if refund.item else None, number,
+                  pdf)
+    note.refund_id = refund.id
+    return note
+
+
+def credit_notes(order: Order) -> list[Receipt]:
+    return list(db.session.scalars(select(Receipt).where(
+        Receipt.order_id == order.id, Receipt.kind == "credit_note").order_by(Receipt.id)))

@@ -2,7 +2,7 @@
 
 Revision ID: 20261122orders
 Revises: 20261122filings
-Create Date: 2026-11-22 20:16:45.924525
+Create Date: 2026-11-22 20:22:44.871009
 
 """
 from alembic import op
@@ -107,7 +107,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('filing_id', sa.Integer(), nullable=False),
     sa.Column('topic', sa.String(length=40), nullable=False),
-    sa.Column('state', sa.Enum('due', 'delivered', 'rejected', 'dead', name='outboxstate', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('state', sa.Enum('due', 'delivered', 'rejected', 'dead', 'cancelled', name='outboxstate', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', portal.timeutil.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.String(length=1000), nullable=True),
@@ -142,28 +142,6 @@ def upgrade():
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_provider_reference'), ['provider_reference'], unique=False)
-
-    op.create_table('receipts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('filing_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('number', sa.String(length=30), nullable=False),
-    sa.Column('locale', sa.String(length=10), nullable=False),
-    sa.Column('storage_key', sa.String(length=200), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('signed', sa.Boolean(), nullable=False),
-    sa.Column('created_at', portal.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['filing_id'], ['filings.id'], name=op.f('fk_receipts_filing_id_filings')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_receipts_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_receipts')),
-    sa.UniqueConstraint('number', name=op.f('uq_receipts_number')),
-    sa.UniqueConstraint('order_id', 'kind', 'filing_id', name=op.f('uq_receipts_order_id'))
-    )
-    with op.batch_alter_table('receipts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_receipts_filing_id'), ['filing_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_receipts_order_id'), ['order_id'], unique=False)
 
     op.create_table('deposit_movements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -214,15 +192,57 @@ def upgrade():
     with op.batch_alter_table('payment_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_events_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('refunds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('order_item_id', sa.Integer(), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('provider_reference', sa.String(length=100), nullable=True),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['by_user_id'], ['users.id'], name=op.f('fk_refunds_by_user_id_users')),
+    sa.ForeignKeyConstraint(['order_item_id'], ['order_items.id'], name=op.f('fk_refunds_order_item_id_order_items')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_refunds_payment_id_payments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_payment_id'), ['payment_id'], unique=False)
+
+    op.create_table('receipts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('filing_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('refund_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('locale', sa.String(length=10), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('signed', sa.Boolean(), nullable=False),
+    sa.Column('created_at', portal.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['filing_id'], ['filings.id'], name=op.f('fk_receipts_filing_id_filings')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_receipts_order_id_orders')),
+    sa.ForeignKeyConstraint(['refund_id'], ['refunds.id'], name=op.f('fk_receipts_refund_id_refunds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_receipts')),
+    sa.UniqueConstraint('number', name=op.f('uq_receipts_number')),
+    sa.UniqueConstraint('order_id', 'kind', 'filing_id', 'refund_id', name=op.f('uq_receipts_order_id')),
+    sa.UniqueConstraint('refund_id', name=op.f('uq_receipts_refund_id'))
+    )
+    with op.batch_alter_table('receipts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receipts_filing_id'), ['filing_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_receipts_order_id'), ['order_id'], unique=False)
+
     with op.batch_alter_table('filings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('portal_number', sa.String(length=30), nullable=True))
         batch_op.add_column(sa.Column('submitted_at', portal.timeutil.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('accepted_at', portal.timeutil.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_filings_portal_number'), ['portal_number'])
-        # The status gains "submitted" and "accepted": its CHECK constraint is rebuilt.
+        # The status gains "submitted", "accepted" and "withdrawn": its CHECK is rebuilt.
         batch_op.drop_constraint(batch_op.f('ck_filings_filingstatus'), type_='check')
-        batch_op.create_check_constraint('filingstatus',
-                                         "status IN ('draft', 'submitted', 'accepted')")
+        batch_op.create_check_constraint(
+            'filingstatus', "status IN ('draft', 'submitted', 'accepted', 'withdrawn')")
 
     # ### end Alembic commands ###
 
@@ -237,6 +257,15 @@ def downgrade():
         batch_op.drop_column('submitted_at')
         batch_op.drop_column('portal_number')
 
+    with op.batch_alter_table('receipts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_receipts_order_id'))
+        batch_op.drop_index(batch_op.f('ix_receipts_filing_id'))
+
+    op.drop_table('receipts')
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_payment_id'))
+
+    op.drop_table('refunds')
     with op.batch_alter_table('payment_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_events_payment_id'))
 
@@ -249,11 +278,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_deposit_movements_account_id'))
 
     op.drop_table('deposit_movements')
-    with op.batch_alter_table('receipts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_receipts_order_id'))
-        batch_op.drop_index(batch_op.f('ix_receipts_filing_id'))
-
-    op.drop_table('receipts')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_provider_reference'))
         batch_op.drop_index(batch_op.f('ix_payments_order_id'))
