@@ -142,6 +142,8 @@ class Order(db.Model):
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     state: Mapped[OrderState] = mapped_column(str_enum(OrderState), default=OrderState.PENDING)
     method: Mapped[str] = mapped_column(String(30))
+    # "filings" (a checkout) or "top_up" (money into the payer's deposit account)
+    purpose: Mapped[str] = mapped_column(String(20), default="filings")
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(Money)
     locale: Mapped[str] = mapped_column(String(10), default="en")

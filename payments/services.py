@@ -160,6 +160,8 @@ def confirm_payment(payment: Payment, *, kind: str, observed: Observed | None = 
 def _mark_paid(order: Order) -> None:
     now = utcnow()
     order.state, order.paid_at = OrderState.PAID, now
+    if order.purpose == "top_up":
+        _credit_top_up(order)
     for item in order.items:
         accept_filing(item.filing, order, now)
     order_id = order.id
@@ -226,3 +228,34 @@ def settle_from_provider(payment: Payment, *, kind: str,
         return "failed" if fail_payment(payment, PaymentState(observed.state), kind=kind,
                                          provider_event_id=provider_event_id) else "unchanged"
     return "pending"
+
+
+def start_top_up(user: User, amount: Decimal, method: str, checkout_key: str,
+                 locale: str = "en") -> CheckoutResult:
+    """An order whose payment goes into the payer's deposit account (by card)."""
+    from payments.providers.deposit_account import account_of
+
+    lock_payer(user)
+    existing = find_order(user, checkout_key)
+    if existing is not None:
+        return CheckoutResult(existing, False)
+    account = account_of(user)
+    if account is None:
+        raise CartError(_l("You have no deposit account with the office."))
+    if method == "deposit_account":
+        raise CartError(_l("Choose another way of paying."))
+    order = Order(number=formatted("ORD", office_today().year), checkout_key=checkout_key,
+                  user_id=user.id, firm_id=user.firm_id if user.role is Role.AGENT else None,
+                  method=method, purpose="top_up", currency=account.currency, total=amount,
+                  locale=locale)
+    db.session.add(order)
+    with db.session.begin_nested():
+        _start_payment(order, get_provider(method))
+    return CheckoutResult(order, True)
+
+
+def _credit_top_up(order: Order) -> None:
+    from payments.providers.deposit_account import account_of, move
+
+    account = account_of(order.user, lock=True)
+    move(account, order.total, "top_up", order_id=order.id, note=order.number)

@@ -20,3 +20,4 @@ bp.add_url_rule("/payments/stripe/webhook", "stripe_webhook", views.stripe_webho
 bp.add_url_rule("/orders/<int:order_id>/pay", "pay_by_card", views.pay_by_card)
 bp.add_url_rule("/orders/<int:order_id>/credit-notes/<int:receipt_id>", "credit_note",
                 views.credit_note)
+bp.add_url_rule("/deposit/top-up", "top_up", views.top_up, methods=["POST"])

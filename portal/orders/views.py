@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from forms.base import PortalForm
+from forms.payments import TopUpRequestForm
 from payments import cart as carts
 from payments import services
 from payments.base import ProviderError
@@ -152,10 +153,35 @@ def credit_note(order_id: int, receipt_id: int):
 
 
 @filer_required
-def deposit():
+def deposit(form=None):
     account = account_of(_user())
     movements = list(reversed(account.movements[-200:])) if account else []
-    return render_template("orders/deposit.html", account=account, movements=movements)
+    form = form or TopUpRequestForm()
+    form.method.choices = [c for c in form.method.choices
+                           if providers()[c.value].is_available(
+                               Order(user=_user(), currency=account.currency if account else "",
+                                     total=0))]
+    return render_template("orders/deposit.html", account=account, movements=movements,
+                           form=form, checkout_key=uuid.uuid4().hex)
+
+
+@filer_required
+def top_up():
+    form = TopUpRequestForm()
+    key = request.form.get("checkout_key", "")
+    if not form.validate_on_submit() or not 16 <= len(key) <= 64:
+        return deposit(form)
+    try:
+        result = services.start_top_up(_user(), form.amount.data, form.method.data, key,
+                                       locale=str(get_locale()))
+    except carts.CartError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("orders.deposit"))
+    order = result.order
+    if order.method == "stripe" and order.state is OrderState.PENDING:
+        return redirect(url_for("orders.pay_by_card", order_id=order.id))
+    return redirect(url_for("orders.order", order_id=order.id))
 
 
 @filer_required

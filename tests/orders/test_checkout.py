@@ -194,3 +194,32 @@ def test_unknown_payment_method_is_refused(agent, tariff):
     r = checkout(agent, "cash")
     assert r.headers["Location"].endswith("/cart")
     assert db.session.scalar(select(func.count(Payment.id))) == 0
+
+
+def test_a_deposit_top_up_by_transfer_is_credited_once_confirmed(app, agent, tariff, deposit,
+                                                                 users):
+    from payments.office import confirm_transfer
+    from portal.timeutil import utcnow
+
+    before = deposit.balance
+    r = agent.submit("/deposit/top-up", {"amount": "2500000", "method": "bank_transfer",
+                                         "checkout_key": "top-up-key-0123456789"},
+                     page="/deposit")
+    order = db.session.get(Order, order_id_of(r))
+    assert order.purpose == "top_up" and order.state is OrderState.PENDING
+    assert deposit.balance == before
+    confirm_transfer(order.payment.id, utcnow().date(), users["staff"])
+    db.session.commit()
+    db.session.expire_all()
+    assert deposit.balance == before + Decimal("2500000")
+    assert deposit.movements[-1].kind == "top_up" and deposit.movements[-1].order_id == order.id
+    html = agent.get("/deposit").get_data(as_text=True)
+    assert "Top-up" in html and order.number in html
+
+
+def test_a_top_up_needs_a_positive_amount(agent, tariff, deposit):
+    r = agent.submit("/deposit/top-up", {"amount": "-3", "method": "bank_transfer",
+                                         "checkout_key": "top-up-key-0123456789"},
+                     page="/deposit")
+    assert r.status_code == 200 and "Enter an amount from" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Order.id))) == 0

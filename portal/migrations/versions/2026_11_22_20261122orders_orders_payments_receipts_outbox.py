@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('firm_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Enum('pending', 'paid', 'cancelled', name='orderstate', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=False),

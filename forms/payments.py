@@ -1,0 +1,22 @@
+"""Forms of the payer's pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import NumberRange
+
+from forms.base import PortalForm
+from forms.fields import RadioField, choices
+from forms.validators import Required
+
+
+class TopUpRequestForm(PortalForm):
+    amount = DecimalField(_l("Amount"), places=2, validators=[Required(), NumberRange(
+        min=Decimal("1"), max=Decimal("1000000000000"),
+        message=_l("Enter an amount from %(min)s to %(max)s."))])
+    method = RadioField(_l("Pay by"), choices=choices([("stripe", _l("Card")),
+                                                       ("bank_transfer", _l("Bank transfer"))]),
+                        default="bank_transfer", validators=[Required()])
