@@ -313,7 +313,14 @@ def _check_image(fmt: _Format, data: bytes) -> dict:
     return {"width": width, "height": height}
 
 
+# The end of a complete file. Pillow's own truncation check cannot be relied upon: WeasyPrint
+# sets ImageFile.LOAD_TRUNCATED_IMAGES for the whole process when it is imported.
+_END_MARKERS = {"PNG": b"IEND", "JPEG": b"\xff\xd9"}
+
+
 def _decode_image(data: bytes, pillow_format: str) -> tuple[int, int]:
+    if _END_MARKERS[pillow_format] not in data[-64:]:
+        raise ValueError("the image ends before its end marker")
     with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
         width, height = image.size
         # Only the header has been read so far: refuse before decoding anything big.

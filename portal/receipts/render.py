@@ -7,7 +7,8 @@ not a request and not the database. The page text is in `context["locale"]`.
 
 Context of `render_receipt` (the batch receipt of a paid order)::
 
-    locale        "km", "ar", "en", ... (decides the language, `lang` and the text direction)
+    locale        "km", "ar", "en", ... (the language, `lang` and the text direction; empty or
+                  missing: BABEL_DEFAULT_LOCALE)
     office        {name, address, email}
     number        receipt number, "RCP-2026-000001"
     order_number  "ORD-2026-000042"
@@ -34,7 +35,8 @@ Context of `render_acknowledgement` (one filing, one page)::
 
     locale, office, signed     as above
     portal_number, kind, filing_type (optional), title, reference, accepted_at
-    applicants                 list of names (or `applicant`, one string)
+    applicants                 list of names (or `applicant`, one string, as in a receipt item:
+                               an item of the receipt context fits as it is)
     documents                  list of {filename, kind, pages, size, sha256}
     order_number, receipt_number
 
@@ -62,8 +64,14 @@ Vietnamese), "Noto Sans Khmer", "Noto Sans Lao", "Noto Naskh Arabic" and "Noto S
 page language's family first; see static/css/receipt.css.
 
 Signing. With `RECEIPT_SIGNING_PKCS12` (path of a PKCS#12 file) and `RECEIPT_SIGNING_PASSWORD`
-(may be empty) in the configuration, `sign_pdf` adds an invisible PAdES signature covering the
-whole file, reason "Receipt issued by <office>"; without them it returns the PDF unchanged.
+(may be empty) in the configuration, `sign_pdf` adds an invisible PAdES (B-B) signature, as an
+incremental update covering the whole file, reason "Receipt issued by <office>"; without them it
+returns the PDF unchanged. No timestamp authority and no revocation data: a B-B signature proves
+integrity and the signer, not the time of signing.
+
+Known limitation (WeasyPrint 70, Kozea/WeasyPrint#2841): the PDF text layer maps each glyph to
+the text of the first cluster it was drawn in, so copying or extracting Khmer (and some Arabic)
+text can drop or change characters although the page itself is drawn correctly.
 """
 
 from __future__ import annotations
@@ -154,8 +162,8 @@ def _as_is(value):
 
 
 def render_html(template: str, context: dict, **extra) -> str:
-    """The document's HTML, in the context's language."""
-    locale = context["locale"]
+    """The document's HTML, in the context's language (the default locale when it has none)."""
+    locale = context.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
     direction = text_direction(locale)
     with force_locale(locale):
         return render_template(
@@ -312,7 +320,7 @@ def sign_pdf(pdf: bytes, *, office: str | None = None, locale: str | None = None
     if not signing_configured():
         return pdf
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
+    from pyhanko.sign import fields, signers
 
     signer = load_signer()
     name = office or _certificate_owner(signer)
@@ -321,7 +329,8 @@ def sign_pdf(pdf: bytes, *, office: str | None = None, locale: str | None = None
             reason = _("Receipt issued by %(office)s", office=name)
     else:
         reason = _("Receipt issued by %(office)s", office=name)
-    metadata = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, reason=reason,
-                                            name=name or None)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD, reason=reason, name=name or None,
+        subfilter=fields.SigSeedSubFilter.PADES)  # PAdES baseline B-B
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     return signers.sign_pdf(writer, metadata, signer=signer).getvalue()

@@ -377,3 +377,17 @@ def test_a_sound_is_not_a_pdf():
     error = rejected("evidence", "recording.pdf", make_wav())
     assert error.code == "wrong_type"
     assert "neither a PDF document nor a PNG or JPEG image" in str(error)
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401  (it sets ImageFile.LOAD_TRUNCATED_IMAGES = True)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    for fmt in ("PNG", "JPEG"):
+        out = io.BytesIO()
+        Image.new("RGB", (300, 300), (9, 99, 199)).save(out, fmt)
+        data = out.getvalue()
+        name = "cut.png" if fmt == "PNG" else "cut.jpg"
+        assert rejected(DocumentKind.MARK_IMAGE, name, data[: len(data) // 2]).code == \
+            "image_broken"
