@@ -105,6 +105,8 @@ def from_environment() -> dict:
         "BANK_TRANSFER_DAYS": _env_int("BANK_TRANSFER_DAYS", 10),
         "BANK_TRANSFER_GRACE_DAYS": _env_int("BANK_TRANSFER_GRACE_DAYS", 5),
         "BANK_TRANSFER_REMIND_DAYS": _env_int("BANK_TRANSFER_REMIND_DAYS", 2),
+        "RECEIPT_SIGNING_PKCS12": os.environ.get("RECEIPT_SIGNING_PKCS12", ""),
+        "RECEIPT_SIGNING_PASSWORD": os.environ.get("RECEIPT_SIGNING_PASSWORD", ""),
     }
 
 

@@ -65,6 +65,8 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "BANK_TRANSFER_GRACE_DAYS": 5,
         "BANK_TRANSFER_REMIND_DAYS": 2,
         "DOCUMENT_SIZE_LIMITS": {},
+        "RECEIPT_SIGNING_PKCS12": "",
+        "RECEIPT_SIGNING_PASSWORD": "",
     }
 
 

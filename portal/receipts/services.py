@@ -83,7 +83,8 @@ def _render(kind: str, context: dict) -> bytes:
 
     pdf = {"receipt": render.render_receipt,
            "acknowledgement": render.render_acknowledgement}[kind](context)
-    return render.sign_pdf(pdf)
+    return render.sign_pdf(pdf, office=context["office"]["name"] or None,
+                           locale=context["locale"])
 
 
 def _store(order: Order, kind: str, filing_id: int | None, number: str, pdf: bytes) -> Receipt:
@@ -204,7 +205,8 @@ def _credit_note(refund_id: int) -> Receipt | None:
             "total": money(refund.amount, order.currency), "reason": refund.reason,
             "signed": render.signing_configured(),
         }
-    pdf = render.sign_pdf(render.render_credit_note(context))
+    pdf = render.sign_pdf(render.render_credit_note(context),
+                          office=context["office"]["name"] or None, locale=order.locale)
     note = _store(order, "credit_note", refund.item.filing_id if refund.item else None, number,
                   pdf)
     note.refund_id = refund.id
