@@ -17,6 +17,6 @@ class TopUpRequestForm(PortalForm):
     amount = DecimalField(_l("Amount"), places=2, validators=[Required(), NumberRange(
         min=Decimal("1"), max=Decimal("1000000000000"),
         message=_l("Enter an amount from %(min)s to %(max)s."))])
-    method = RadioField(_l("Pay by"), choices=choices([("stripe", _l("Card")),
+    method = RadioField(_l("How do you want to pay?"), choices=choices([("stripe", _l("Card")),
                                                        ("bank_transfer", _l("Bank transfer"))]),
                         default="bank_transfer", validators=[Required()])

@@ -333,11 +333,11 @@ def sign_pdf(pdf: bytes, *, office: str | None = None, locale: str | None = None
         field_name=SIGNATURE_FIELD, reason=reason, name=name or None,
         subfilter=fields.SigSeedSubFilter.PADES)  # PAdES baseline B-B
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return _outside_event_loop(
+    return outside_event_loop(
         lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue())
 
 
-def _outside_event_loop(work):
+def outside_event_loop(work):
     """pyhanko's synchronous API runs its own event loop (asyncio.run), which fails in a thread
     that already runs one (an async worker, Playwright in the tests): use another thread."""
     import asyncio

@@ -127,3 +127,18 @@ def test_the_card_page_alone_allows_stripes_hosts(stripe_app, agent, tariff):
     assert order.payment.data["client_secret"] in r.get_data(as_text=True)
     other = agent.get(f"/orders/{order.id}")
     assert "js.stripe.com" not in other.headers["Content-Security-Policy"]
+
+
+def test_office_staff_see_an_amount_mismatch(stripe_app, agent, tariff, client, users):
+    from payments.providers.stripe.client import stripe_client
+    from tests.conftest import Browser
+
+    order = card_order(agent)
+    intent = order.payment.provider_reference
+    stripe_client().v1.payment_intents.update(intent, params={"amount": 100})
+    pay_intent(intent)
+    post_webhook(client, intent_event("evt_seen", intent))
+    staff = Browser(stripe_app.test_client())
+    staff.login("staff@example.org")
+    html = staff.get(f"/office/orders/{order.id}").get_data(as_text=True)
+    assert "amount_mismatch" in html and 'class="row--problem"' in html

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from portal.receipts import render as receipts
+from portal.receipts.render import outside_event_loop
 
 KHMER_NAME = "ក្រុមហ៊ុន អង្គរ"
 LAO_NAME = "ບໍລິສັດ ລ້ານຊ້າງ"
@@ -474,7 +475,7 @@ def test_signed_receipt_validates_and_covers_the_whole_file(request_ctx, signing
     assert signatures[0].sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
     # Trusting a self-signed root is out of scope: it is this test's trust root.
     trust = ValidationContext(trust_roots=[asn1_x509.Certificate.load(cert_der)])
-    status = validate_pdf_signature(signatures[0], trust)
+    status = outside_event_loop(lambda: validate_pdf_signature(signatures[0], trust))
     assert status.intact and status.valid and status.trusted
     assert status.coverage is SignatureCoverageLevel.ENTIRE_FILE
     assert status.bottom_line
@@ -483,7 +484,7 @@ def test_signed_receipt_validates_and_covers_the_whole_file(request_ctx, signing
     tampered = bytearray(signed)
     tampered[signed.index(b"stream\n") + 20] ^= 0x01
     signature = PdfFileReader(BytesIO(bytes(tampered))).embedded_signatures[0]
-    assert not validate_pdf_signature(signature, trust).intact
+    assert not outside_event_loop(lambda: validate_pdf_signature(signature, trust)).intact
 
 
 def test_signing_defaults_to_the_certificate_owner(request_ctx, signing_identity):
