@@ -80,6 +80,12 @@ def deposit_holder(account) -> str:
     return f"{user.full_name} ({user.email})" if user else ""
 
 
+def event_label(kind: str) -> str:
+    from portal.filings.models import EVENT_LABELS
+
+    return str(EVENT_LABELS.get(kind, kind))
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -89,6 +95,7 @@ def register(app) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
-                                 movement_label=movement_label, deposit_holder=deposit_holder)
+                                 movement_label=movement_label, deposit_holder=deposit_holder,
+                                 event_label=event_label)
     app.jinja_env.filters["linkify_own"] = linkify_own
     app.jinja_env.filters["money"] = money

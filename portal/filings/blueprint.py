@@ -6,6 +6,7 @@ bp = Blueprint("filings", __name__, url_prefix="/filings")
 
 bp.add_url_rule("/new", "new", views.new, methods=["GET", "POST"])
 bp.add_url_rule("/drafts", "drafts", views.drafts)
+bp.add_url_rule("/<int:filing_id>", "show", views.show)
 bp.add_url_rule("/<int:filing_id>/edit", "edit", views.edit, methods=["GET", "POST"])
 bp.add_url_rule("/<int:filing_id>/autosave", "autosave", views.autosave, methods=["POST"])
 bp.add_url_rule("/<int:filing_id>/fees", "fees", views.fees, methods=["POST"])

@@ -122,6 +122,15 @@ class Filing(db.Model):
         return fee_basis(self, stored_form(self))
 
 
+EVENT_LABELS = {
+    "submitted": _l("Submitted in an order"),
+    "paid": _l("Paid"),
+    "accepted": _l("Accepted"),
+    "returned_to_draft": _l("Returned to the drafts: the order was not paid"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
 class FilingEvent(db.Model):
     """The file history: everything that happened to a filing, in order."""
 

@@ -140,6 +140,24 @@ def render_edit(filing, form, *, problems=None, upload_errors=None):
 
 
 @filer_required
+def show(filing_id: int):
+    """A filing after it left the drafts: what was filed, its fees, receipts and history."""
+    from payments.models import OrderItem
+    from portal.receipts.models import Receipt
+
+    filing = services.get_filing(current_user, filing_id)
+    if filing.is_draft:
+        return redirect(url_for("filings.edit", filing_id=filing.id))
+    item = db.session.scalar(select(OrderItem).where(OrderItem.filing_id == filing.id)
+                             .order_by(OrderItem.id.desc()).limit(1))
+    papers = list(db.session.scalars(select(Receipt).where(
+        Receipt.order_id == item.order_id,
+        (Receipt.filing_id == filing.id) | (Receipt.kind == "receipt")))) if item else []
+    return render_template("filings/show.html", filing=filing, item=item, papers=papers,
+                           form=services.stored_form(filing))
+
+
+@filer_required
 def autosave(filing_id: int):
     """Save what is typed, in the background; the page's script calls it (JSON)."""
     filing = services.get_filing(current_user, filing_id, draft=True)

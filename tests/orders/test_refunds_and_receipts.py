@@ -152,3 +152,26 @@ def test_a_khmer_receipt_carries_khmer_text(app, users, tariff, deposit):
     words = text.split()
     assert "អង្គរ" in words and "ឯកសារ" in words and "ថ្លៃសេវា" in words
     assert order.items[0].filing.portal_number in text
+
+
+def test_the_filing_page_offers_its_acknowledgement_receipt_and_history(app, agent, paid_order):
+    filing = paid_order.items[0].filing
+    html = agent.get(f"/filings/{filing.id}").get_data(as_text=True)
+    assert filing.portal_number in html
+    assert f"/orders/{paid_order.id}/acknowledgement/{filing.id}" in html
+    assert f"/orders/{paid_order.id}/receipt" in html
+    assert "Submitted in an order" in html and "Accepted" in html
+    r = agent.get(f"/orders/{paid_order.id}/acknowledgement/{filing.id}")
+    data = r.get_data()
+    r.close()
+    assert filing.portal_number in pdf_text(data)
+    other = Browser(app.test_client())
+    other.login("applicant@example.org")
+    assert other.get(f"/filings/{filing.id}").status_code == 404
+
+
+def test_the_dashboard_lists_filed_applications(agent, paid_order):
+    html = agent.get("/dashboard").get_data(as_text=True)
+    for item in paid_order.items:
+        assert item.filing.portal_number in html
+        assert f"/filings/{item.filing_id}\"" in html
