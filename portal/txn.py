@@ -24,6 +24,9 @@ def on_commit(fn: Callable[[], None], session: Session | None = None) -> None:
 
 
 def _run(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint was released (begin_nested): the real commit is still to come.
+        return
     for fn in session.info.pop(_KEY, []):
         try:
             fn()
