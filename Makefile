@@ -35,7 +35,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "The portal is at http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - \
+	$(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) --access-logfile - \
 	  'portal:create_app()'
 
 lint: install-test

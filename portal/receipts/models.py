@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -13,7 +13,12 @@ from portal.timeutil import UTCDateTime, utcnow
 
 class Receipt(db.Model):
     __tablename__ = "receipts"
-    __table_args__ = (UniqueConstraint("order_id", "kind", "filing_id", "refund_id"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", "filing_id", "refund_id"),
+        # NULLs are distinct in the constraint above: one batch receipt per order, enforced.
+        Index("uq_receipts_order_receipt", "order_id", unique=True,
+              postgresql_where=text("kind = 'receipt'"), sqlite_where=text("kind = 'receipt'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)

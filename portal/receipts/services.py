@@ -16,6 +16,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 from jinja2.filters import do_filesizeformat
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from payments.fees import office_today
 from payments.models import Order, OrderState
@@ -74,8 +75,16 @@ def find_receipt(order: Order, kind: str = "receipt", filing_id: int | None = No
 
 
 def ensure_receipts(order: Order) -> Receipt | None:
-    """The order's receipt, issuing it now if the after-commit run did not."""
-    return find_receipt(order) or (_issue(order.id) if order.state is OrderState.PAID else None)
+    """The order's receipt, issuing it now if the after-commit run did not. When another
+    process issues it at the same moment, its receipt is the one (one per order, enforced)."""
+    receipt = find_receipt(order)
+    if receipt is not None or order.state is not OrderState.PAID:
+        return receipt
+    try:
+        with db.session.begin_nested():
+            return _issue(order.id)
+    except IntegrityError:
+        return find_receipt(order)
 
 
 def _render(kind: str, context: dict) -> bytes:

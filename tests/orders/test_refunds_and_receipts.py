@@ -175,3 +175,18 @@ def test_the_dashboard_lists_filed_applications(agent, paid_order):
     for item in paid_order.items:
         assert item.filing.portal_number in html
         assert f"/filings/{item.filing_id}\"" in html
+
+
+def test_an_order_has_one_batch_receipt_even_when_issued_twice_at_once(app, paid_order):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.receipts.services import ensure_receipts
+
+    first = db.session.scalar(select(Receipt).where(Receipt.order_id == paid_order.id,
+                                                    Receipt.kind == "receipt"))
+    duplicate = Receipt(order_id=paid_order.id, kind="receipt", number="RCP-X", locale="en",
+                        storage_key="xx", sha256="0" * 64, size=1)
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.add(duplicate)
+    assert ensure_receipts(paid_order).id == first.id
