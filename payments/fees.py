@@ -23,10 +23,18 @@ Tariff file format (JSON, UTF-8)::
       ]
     }
 
-Per rule, also optional: "filing_type" (default "application"; later request types such as
-"renewal"), "threshold" (default 0: the first N items are free), "valid_from" / "valid_to"
-(ISO dates, both inclusive, for one fee introduced or withdrawn during the schedule's life) and
-"position" (default: the rule's place in the list). "amount" and "percent" are strings or JSON
+Per rule, also optional: "filing_type" (default "application"; or a post-filing request type
+such as "renewal", see forms.requests.registry), "threshold" (default 0: the first N items are
+free), "valid_from" / "valid_to" (ISO dates, both inclusive, for one fee introduced or withdrawn
+during the schedule's life), "years" ([first, last], inclusive: an annual fee for those years of
+protection only) and "position" (default: the rule's place in the list).
+
+A post-filing request is priced right by right: its basis has one part per right (per year
+paid, for annual fees), each part is priced on its own, and lines of the same fee are added up.
+"per_filing" is then "per right"; the items "first_right" (1 for the first right of the request)
+and "further_rights" (1 for each other) let a tariff charge a request fee plus a smaller fee per
+further right; "late_months" counts the months, begun, since a time limit passed; "copies" the
+copies ordered. "amount" and "percent" are strings or JSON
 numbers; both are read as Decimal, never through float. "kind" is one of KINDS or "*".
 """
 
@@ -73,6 +81,12 @@ class FeeBasis:
     priorities: int = 0
     applicant_category: str = "standard"
     flags: frozenset[str] = frozenset()
+    copies: int = 0
+    late_months: int = 0
+    first_right: int = 0
+    further_rights: int = 0
+    year: int = 0  # the year of protection an annual fee is paid for
+    parts: tuple[FeeBasis, ...] = ()  # a request: one basis per right (and year)
 
 
 @dataclass(frozen=True)
@@ -139,16 +153,37 @@ def calculate_fees(basis: FeeBasis | Priced, on: date | None = None,
         return FeeQuote((), Decimal(0).quantize(minor_unit(currency)), currency, None, on)
     unit = minor_unit(schedule.currency)
     label = _labeller(locale, office)
-    rules = [rule for rule in schedule.rules if _applies(rule, basis, on)]
-    lines = [line for rule in rules if (line := _fee_line(rule, basis, unit, label))]
-    lines += _reduction_lines(rules, lines, basis, unit, label)
+    if basis.parts:
+        lines = _merge([line for part in basis.parts
+                        for line in _lines(schedule, part, on, unit, label)])
+    else:
+        lines = _lines(schedule, basis, on, unit, label)
     total = sum((line.amount for line in lines), Decimal(0)).quantize(unit)
     return FeeQuote(tuple(lines), total, schedule.currency, schedule.id, on)
 
 
+def _lines(schedule: FeeSchedule, basis: FeeBasis, on: date, unit: Decimal,
+           label: Callable[[FeeRule], str]) -> list[FeeLine]:
+    rules = [rule for rule in schedule.rules if _applies(rule, basis, on)]
+    lines = [line for rule in rules if (line := _fee_line(rule, basis, unit, label))]
+    return lines + _reduction_lines(rules, lines, basis, unit, label)
+
+
+def _merge(lines: list[FeeLine]) -> list[FeeLine]:
+    """The lines of every part, one per fee (and unit amount), in the order first met."""
+    merged: dict[tuple[str, Decimal], FeeLine] = {}
+    for line in lines:
+        key = (line.code, line.unit_amount)
+        seen = merged.get(key)
+        merged[key] = line if seen is None else FeeLine(
+            line.code, line.label, seen.quantity + line.quantity, line.unit_amount,
+            seen.amount + line.amount)
+    return list(merged.values())
+
+
 def _applies(rule: FeeRule, basis: FeeBasis, on: date) -> bool:
     return (rule.kind in (basis.kind, ANY_KIND) and rule.filing_type == basis.filing_type
-            and rule.in_force(on))
+            and rule.in_force(on) and rule.covers_year(basis.year))
 
 
 def _quantity(rule: FeeRule, basis: FeeBasis) -> int:
@@ -261,6 +296,7 @@ def _rule(spec: dict, position: int) -> FeeRule:
             applies_to=list(spec.get("applies_to", [])),
             categories=list(spec.get("categories", [])),
             valid_from=_date(spec.get("valid_from")), valid_to=_date(spec.get("valid_to")),
+            **_years(spec.get("years")),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise TariffError(f"{where}: {exc!r}") from exc
@@ -300,6 +336,16 @@ def _check_codes(rules: list[FeeRule]) -> None:
         unknown = set(rule.applies_to) - fees
         if unknown:
             raise TariffError(f"reduction {rule.code} applies to unknown fees {sorted(unknown)}")
+
+
+def _years(value: object) -> dict[str, int | None]:
+    if value is None:
+        return {"year_from": None, "year_to": None}
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+            or value[0] > value[1]):
+        raise TariffError(f"years must be [first, last], whole numbers from 1: {value!r}")
+    return {"year_from": value[0], "year_to": value[1]}
 
 
 def _decimal(value: object) -> Decimal:

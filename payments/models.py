@@ -18,7 +18,8 @@ from portal.timeutil import UTCDateTime, utcnow
 KINDS = ("trademark", "patent", "design", "utility_model")
 ANY_KIND = "*"
 # What a per_item_beyond rule counts: the names of FeeBasis' count fields.
-ITEMS = ("classes", "claims", "pages", "designs", "priorities")
+ITEMS = ("classes", "claims", "pages", "designs", "priorities", "copies", "late_months",
+         "first_right", "further_rights")
 # Applicant categories a reduction may be granted to ("standard" gets none).
 CATEGORIES = ("natural_person", "small_entity", "university")
 
@@ -73,12 +74,21 @@ class FeeRule(db.Model):
     # Inclusive bounds, for one fee introduced or withdrawn inside a schedule's life.
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # Inclusive range of years of protection (annual fees): the fee applies to those years only.
+    year_from: Mapped[int | None] = mapped_column()
+    year_to: Mapped[int | None] = mapped_column()
 
     schedule: Mapped[FeeSchedule] = relationship(back_populates="rules")
 
     def in_force(self, on: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= on)
                 and (self.valid_to is None or on <= self.valid_to))
+
+    def covers_year(self, year: int) -> bool:
+        """A fee for some years of protection applies to those years only; others to any."""
+        if self.year_from is None and self.year_to is None:
+            return True
+        return (self.year_from or 1) <= year <= (self.year_to or 10_000)
 
     def __repr__(self) -> str:
         return f"<FeeRule {self.code} {self.rule.value}>"

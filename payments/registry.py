@@ -11,10 +11,11 @@ from payments.base import PaymentProvider
 def providers() -> dict[str, PaymentProvider]:
     from payments.providers.bank_transfer import BankTransferProvider
     from payments.providers.deposit_account import DepositAccountProvider
+    from payments.providers.no_charge import NoChargeProvider
     from payments.providers.stripe import StripeProvider
 
     return {p.id: p for p in (StripeProvider(), BankTransferProvider(),
-                               DepositAccountProvider())}
+                               DepositAccountProvider(), NoChargeProvider())}
 
 
 def get_provider(provider_id: str) -> PaymentProvider:

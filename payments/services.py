@@ -60,10 +60,12 @@ def checkout(user: User, checkout_key: str, method: str, locale: str = "en") -> 
     existing = find_order(user, checkout_key)
     if existing is not None:
         return CheckoutResult(existing, False)
-    provider = get_provider(method)
     try:
         with db.session.begin_nested():
             order = _build_order(user, checkout_key, method, locale)
+            if order.total == 0:  # nothing is due: no provider is asked for nothing
+                order.method = "no_charge"
+            provider = get_provider(order.method)
             if not provider.is_available(order):
                 raise CartError(_l("This way of paying is not available for this order."))
             _start_payment(order, provider)
@@ -174,7 +176,7 @@ def accept_filing(filing: Filing, order: Order, now) -> None:
     if filing.status is FilingStatus.ACCEPTED:
         return
     year = office_today().year
-    code = KIND_CODES[filing.kind.value]
+    code = "RQ" if filing.is_request else KIND_CODES[filing.kind.value]
     filing.portal_number = formatted(f"EF-{code}", year)
     filing.status, filing.accepted_at = FilingStatus.ACCEPTED, now
     record_event(filing, "paid", None, order=order.number)

@@ -141,10 +141,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.core.blueprint import bp as core_bp
     from portal.dashboard.blueprint import bp as dashboard_bp
     from portal.filings.blueprint import bp as filings_bp
+    from portal.filings.blueprint import requests_bp
     from portal.office.blueprint import bp as office_bp
     from portal.orders.blueprint import bp as orders_bp
 
-    for bp in (core_bp, auth_bp, dashboard_bp, filings_bp, clients_bp, orders_bp, office_bp):
+    for bp in (core_bp, auth_bp, dashboard_bp, filings_bp, requests_bp, clients_bp, orders_bp,
+               office_bp):
         app.register_blueprint(bp)
 
 

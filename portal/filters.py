@@ -86,6 +86,13 @@ def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
 
 
+def number_examples(kind: str, wanted: str) -> list[str]:
+    """Examples of the office's number formats, for hints next to number fields."""
+    from portal.rights.numbers import examples
+
+    return examples(kind, wanted)
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -93,6 +100,7 @@ def register(app) -> None:
     app.jinja_env.globals["upload_hint"] = upload_hint
     app.jinja_env.globals["nice_classes"] = nice_classes
     app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["number_examples"] = number_examples
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
                                  movement_label=movement_label, deposit_holder=deposit_holder,

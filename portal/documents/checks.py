@@ -33,6 +33,7 @@ class DocumentKind(enum.StrEnum):
     PRIORITY_DOCUMENT = "priority_document"
     EVIDENCE = "evidence"
     DEED = "deed"
+    RESPONSE = "response"
     OTHER = "other"
 
     @property
@@ -52,6 +53,7 @@ KIND_LABELS = {
     DocumentKind.PRIORITY_DOCUMENT: _l("Priority document"),
     DocumentKind.EVIDENCE: _l("Evidence"),
     DocumentKind.DEED: _l("Deed"),
+    DocumentKind.RESPONSE: _l("Response to the office"),
     DocumentKind.OTHER: _l("Other document"),
 }
 

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from portal.filings import views
+from portal.filings import request_views, views
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
 
@@ -13,3 +13,7 @@ bp.add_url_rule("/<int:filing_id>/fees", "fees", views.fees, methods=["POST"])
 bp.add_url_rule("/<int:filing_id>/copy", "copy", views.copy, methods=["POST"])
 bp.add_url_rule("/<int:filing_id>/delete", "delete", views.delete, methods=["POST"])
 bp.add_url_rule("/documents/<int:document_id>", "document", views.document)
+
+requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
+requests_bp.add_url_rule("/", "index", request_views.index)
+requests_bp.add_url_rule("/new/<code>", "start", request_views.start, methods=["GET", "POST"])

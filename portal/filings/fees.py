@@ -18,6 +18,9 @@ def count_pages(filing: Filing) -> int:
 
 def fee_basis(filing: Filing, form: ApplicationForm) -> FeeBasis:
     kind = filing.kind.value
+    if filing.is_request:  # priced right by right (forms.requests.base.RequestForm.fee_parts)
+        return FeeBasis(kind=kind, filing_type=filing.filing_type,
+                        parts=tuple(form.fee_parts()))
     flags: set[str] = set()
     claims = pages = classes = designs = 0
     if kind == "trademark":

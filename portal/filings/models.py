@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -97,6 +97,11 @@ class Filing(db.Model):
     form_data: Mapped[list[Any]] = mapped_column(JSON, default=list)
     problems: Mapped[int | None] = mapped_column()  # from the last check; 0 = ready to file
     portal_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    # Given by the office: its application number, and once registered or granted, the
+    # registration (patent) number and the date protection ends unless renewed.
+    office_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    registration_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id",
@@ -113,6 +118,22 @@ class Filing(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status is FilingStatus.DRAFT
+
+    @property
+    def is_request(self) -> bool:
+        return self.filing_type != "application"
+
+    @property
+    def type_label(self) -> str:
+        """What this filing is, for lists and receipts: "Trademark application", "Renewal
+        (trademark)"."""
+        if not self.is_request:
+            return str(_l("%(kind)s application", kind=self.kind.label))
+        from forms.requests.registry import REQUEST_TYPES
+
+        request_type = REQUEST_TYPES.get(self.filing_type)
+        name = request_type.label if request_type else self.filing_type
+        return str(_l("%(request)s (%(kind)s)", request=name, kind=self.kind.label.lower()))
 
     def fee_basis(self):
         """What the tariff charges for: read from the form as saved (payments.fees)."""

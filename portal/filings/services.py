@@ -64,6 +64,11 @@ def list_drafts(user: User) -> list[Filing]:
 # --- forms and pairs ----------------------------------------------------------------------------
 
 def form_class(filing: Filing) -> type[ApplicationForm]:
+    """The form of the filing: its kind's application form, or its request type's form."""
+    if filing.is_request:
+        from forms.requests.registry import request_form
+
+        return request_form(filing.filing_type, filing.kind.value)
     return APPLICATION_FORMS[filing.kind.value]
 
 
@@ -153,13 +158,17 @@ def assign_design_keys(form) -> None:
 
 # --- saving and checking ------------------------------------------------------------------------
 
-def create_draft(user: User, kind: IPKind) -> Filing:
-    blank = APPLICATION_FORMS[kind.value](formdata=None, meta={"csrf": False})
+def create_draft(user: User, kind: IPKind, filing_type: str = "application",
+                 values: dict[str, str] | None = None) -> Filing:
+    """A new draft showing the form's defaults, with `values` (field name -> value) filled in."""
     filing = Filing(owner=user, firm_id=user.firm_id if user.role is Role.AGENT else None,
-                    kind=kind, form_data=form_to_pairs(blank))  # the defaults, as shown
+                    kind=kind, filing_type=filing_type, form_data=[])
+    blank = form_class(filing)(formdata=None, meta={"csrf": False})
+    pairs = [p for p in form_to_pairs(blank) if p[0] not in (values or {})]  # defaults, as shown
+    pairs += [[name, value] for name, value in (values or {}).items()]
     db.session.add(filing)
     db.session.flush()
-    filing.problems = len(check_filing(filing))
+    save_draft(filing, pairs)
     return filing
 
 
@@ -183,7 +192,7 @@ def check_filing(filing: Filing, form: ApplicationForm | None = None,
     form.validate()
     problems = [Problem(fid, label, message) for fid, label, message in walk_errors(form)]
     today = today or office_today()
-    for entry in form.priorities.filled():
+    for entry in form.priorities.filled() if hasattr(form, "priorities") else []:
         message = priority_problem(filing.kind.value, entry.form.filed_on.data, today)
         if message:
             problems.append(Problem(entry.form.filed_on.id, str(entry.form.filed_on.label.text),

@@ -17,12 +17,14 @@ from portal.documents.models import Document
 from portal.documents.storage import get_storage
 from portal.extensions import db, talisman
 from portal.filings import fees as filing_fees
+from portal.filings import requests as request_services
 from portal.filings import services
 from portal.filings.documents import DocumentRejected, attach_upload, discard_document, may_download
 from portal.filings.models import IPKind
 
 _DESIGN_VIEWS = re.compile(r"^designs-(\d+)-views$")
-_PARTY_ENTRY = re.compile(r"^(applicants)-\d+$")
+_PARTY_ENTRY = re.compile(r"^(applicants-\d+|holder|new_owner|licensee|creditor)$")
+BULK_FILE_LIMIT = 2 * 1024 * 1024
 
 
 @filer_required
@@ -57,6 +59,8 @@ def edit(filing_id: int):
     services.assign_design_keys(form)
     upload_errors = _handle_uploads(filing, form)
     action = request.form.get("action", "save")
+    if action == "import:rights" and filing.is_request:
+        return _import_rights(filing, services.form_to_pairs(form), upload_errors)
     pairs = _apply(filing, services.form_to_pairs(form), action)
     services.save_draft(filing, pairs)
     if upload_errors:  # everything else is saved; show what was wrong with the files
@@ -91,11 +95,45 @@ def _apply(filing, pairs: list[list[str]], action: str) -> list[list[str]]:
                                                                    type=int))
         if client is not None:
             return services.fill_party_from_client(pairs, target, client)
+    if verb == "lookup" and filing.is_request:
+        pairs, found = request_services.fill_right(current_user, filing, pairs, target)
+        if found:
+            flash(_("Filled in from the office's records of this right. Check what was filled "
+                    "in."), "success")
+        else:
+            flash(_("This number is not one the portal knows: fill in the details yourself."),
+                  "info")
+        return pairs
     if verb == "delete-doc" and target.isdigit():
         document = next((d for d in filing.documents if d.id == int(target)), None)
         if document is not None:
             discard_document(document)
     return pairs
+
+
+def _import_rights(filing, pairs, upload_errors):
+    """Add the rights of the pasted list and the CSV file; report each bad line."""
+    text = request.form.get("bulk", "")
+    upload = request.files.get("bulk_file")
+    if upload and upload.filename:
+        data = upload.stream.read(BULK_FILE_LIMIT + 1)
+        if len(data) > BULK_FILE_LIMIT:
+            upload_errors.setdefault("bulk_file", []).append(
+                _("The list is too large: at most 2 MiB."))
+        else:
+            text = "\n".join(t for t in (text.strip(), _decode(data)) if t)
+    pairs, result = request_services.import_rights(current_user, filing, pairs, text)
+    services.save_draft(filing, pairs)
+    return render_edit(filing, services.stored_form(filing), upload_errors=upload_errors,
+                       import_result=result)
+
+
+def _decode(data: bytes) -> str:
+    """A CSV file from a spreadsheet: UTF-8 (with or without its mark), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _handle_uploads(filing, form) -> dict[str, list[str]]:
@@ -129,11 +167,13 @@ def _slot_for(form, name: str) -> tuple[str, str, bool] | None:
     return None
 
 
-def render_edit(filing, form, *, problems=None, upload_errors=None):
+def render_edit(filing, form, *, problems=None, upload_errors=None, import_result=None):
     user = current_user._get_current_object()
     quote = filing_fees.quote_filing(filing, form)
+    template = ("requests/edit.html" if filing.is_request
+                else f"filings/edit_{filing.kind.value}.html")
     return render_template(
-        f"filings/edit_{filing.kind.value}.html", filing=filing, form=form,
+        template, filing=filing, form=form, import_result=import_result,
         problems=problems, upload_errors=upload_errors or {}, quote=quote,
         documents=services.documents_by_slot(filing), pages=filing_fees.count_pages(filing),
         clients=clients.list_clients(user) if user.firm_id else [])

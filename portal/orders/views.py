@@ -49,8 +49,12 @@ def cart():
     currency = lines[0].quote.currency if lines else None
     total = sum((line.quote.total for line in ready), 0)
     preview = Order(user=user, currency=currency or "", total=total)  # never saved
-    methods = [(p, p.unavailable_reason(preview)) for p in providers().values()
-               if p.is_available(preview) or p.id == "deposit_account"] if lines else []
+    if total == 0:  # only requests that cost nothing: filed without a payment
+        offered = [providers()["no_charge"]]
+    else:
+        offered = [p for p in providers().values() if p.id != "no_charge"
+                   and (p.is_available(preview) or p.id == "deposit_account")]
+    methods = [(p, p.unavailable_reason(preview)) for p in offered] if lines else []
     return render_template("orders/cart.html", lines=lines, ready=ready, total=total,
                            currency=currency, methods=methods, form=PortalForm(),
                            checkout_key=uuid.uuid4().hex)

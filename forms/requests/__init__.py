@@ -1,0 +1,1 @@
+"""Post-filing requests: one form per request type (registry.REQUEST_FORMS)."""
