@@ -98,4 +98,4 @@ def ready_items(user: User) -> list[Filing]:
 
 
 def _title(filing: Filing) -> str:
-    return filing.title or filing.reference or filing.kind.label
+    return filing.title or filing.reference or filing.type_label

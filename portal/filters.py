@@ -93,6 +93,13 @@ def number_examples(kind: str, wanted: str) -> list[str]:
     return examples(kind, wanted)
 
 
+def request_types(kind: str) -> list:
+    """The request forms that apply to rights of `kind`, in the Requests page's order."""
+    from forms.requests.registry import REQUEST_TYPES
+
+    return [form for form in REQUEST_TYPES.values() if kind in form.KINDS]
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -101,6 +108,7 @@ def register(app) -> None:
     app.jinja_env.globals["nice_classes"] = nice_classes
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["number_examples"] = number_examples
+    app.jinja_env.globals["request_types"] = request_types
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
                                  movement_label=movement_label, deposit_holder=deposit_holder,

@@ -46,7 +46,10 @@ def split_line(line: str) -> list[str]:
         row = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
     except csv.Error:
         row = line.split(delimiter)
-    return [cell.strip() for cell in row]
+    cells = [cell.strip() for cell in row]
+    while cells and not cells[-1]:  # a trailing separator is not a column
+        cells.pop()
+    return cells
 
 
 def numbers_in(text: str) -> list[str]:

@@ -80,14 +80,14 @@ def _go(url: str):
 
 
 def _anchor(action: str) -> str | None:
-    verb, _, target = action.partition(":")
+    verb, _sep, target = action.partition(":")
     if verb in ("add", "remove", "client"):
         return f"section-{target.split('-')[0]}"
     return None
 
 
 def _apply(filing, pairs: list[list[str]], action: str) -> list[list[str]]:
-    verb, _, target = action.partition(":")
+    verb, _sep, target = action.partition(":")
     if verb in ("add", "remove"):
         return services.apply_action(pairs, action)
     if verb == "client" and _PARTY_ENTRY.match(target):
@@ -98,8 +98,8 @@ def _apply(filing, pairs: list[list[str]], action: str) -> list[list[str]]:
     if verb == "lookup" and filing.is_request:
         pairs, found = request_services.fill_right(current_user, filing, pairs, target)
         if found:
-            flash(_("Filled in from the office's records of this right. Check what was filled "
-                    "in."), "success")
+            flash(_("Filled in from what the portal knows of this right: check it."),
+                  "success")
         else:
             flash(_("This number is not one the portal knows: fill in the details yourself."),
                   "info")
@@ -230,7 +230,7 @@ def copy(filing_id: int):
         abort(400)
     new_filing = services.copy_filing(filing, current_user._get_current_object())
     flash(_("A new draft was made from %(title)s. Check it before filing.",
-            title=filing.title or filing.kind.label), "success")
+            title=filing.title or filing.type_label), "success")
     return redirect(url_for("filings.edit", filing_id=new_filing.id))
 
 

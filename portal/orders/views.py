@@ -71,7 +71,7 @@ def add(filing_id: int):
     except carts.CartError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("filings.edit", filing_id=filing.id))
-    flash(_("%(title)s is in your cart.", title=filing.title or filing.kind.label), "success")
+    flash(_("%(title)s is in your cart.", title=filing.title or filing.type_label), "success")
     return redirect(url_for("orders.cart"))
 
 

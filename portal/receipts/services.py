@@ -35,6 +35,14 @@ log = logging.getLogger(__name__)
 FILING_TYPE_LABELS = {"application": _l("New application")}
 
 
+def filing_type_label(code: str) -> str:
+    from forms.requests.registry import REQUEST_TYPES
+
+    if code in REQUEST_TYPES:
+        return str(REQUEST_TYPES[code].LABEL)
+    return str(FILING_TYPE_LABELS.get(code, code))
+
+
 def issue_order_receipts(order_id: int) -> None:
     """Render what is missing for a paid order, in a transaction of its own."""
     app = current_app._get_current_object()
@@ -119,7 +127,7 @@ def _item_context(item) -> dict:
     currency = item.order.currency
     return {
         "portal_number": filing.portal_number, "kind": filing.kind.label,
-        "filing_type": str(FILING_TYPE_LABELS.get(filing.filing_type, filing.filing_type)),
+        "filing_type": filing_type_label(filing.filing_type),
         "title": filing.title or "", "applicant": filing.applicant_names or "",
         "reference": filing.reference or "",
         "accepted_at": format_datetime(filing.accepted_at, "medium"),
@@ -200,7 +208,7 @@ def _credit_note(refund_id: int) -> Receipt | None:
     receipt = ensure_receipts(order)
     number = formatted("CN", office_today().year)
     with force_locale(order.locale):
-        label = (f"{refund.item.filing.portal_number} · {refund.item.filing.kind.label}"
+        label = (f"{refund.item.filing.portal_number} · {refund.item.filing.type_label}"
                  if refund.item else str(_l("Order %(number)s", number=order.number)))
         context = {
             "locale": order.locale, "office": _office(), "currency": order.currency,

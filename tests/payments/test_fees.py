@@ -105,8 +105,32 @@ CASES = [
      [("UM-FIL", 1, 300000), ("UM-CLAIM", 4, 80000), ("RED-50", 1, -190000)], 190000),
     (FeeBasis("utility_model", priorities=1, applicant_category="small_entity"),
      [("UM-FIL", 1, 300000), ("UM-PRIO", 1, 100000), ("RED-30", 1, -90000)], 310000),
-    # another filing type has no fees in the demo tariff (yet)
-    (FeeBasis("trademark", filing_type="renewal", classes=2), [], 0),
+    # a filing type the tariff has no fee for costs nothing
+    (FeeBasis("trademark", filing_type="opposition", classes=2), [], 0),
+    # requests are priced right by right, the lines of one fee added up
+    (FeeBasis("trademark", filing_type="renewal", parts=(
+        FeeBasis("trademark", filing_type="renewal", classes=3, late_months=2, first_right=1),
+        FeeBasis("trademark", filing_type="renewal", classes=1, further_rights=1))),
+     [("TM-REN", 2, 800000), ("TM-REN-CLASS", 2, 800000), ("TM-REN-LATE", 2, 100000)],
+     1700000),
+    # annual fees by year of protection: years 5 and 6 fall in two bands, year 5 paid late
+    (FeeBasis("patent", filing_type="annuity", parts=(
+        FeeBasis("patent", filing_type="annuity", year=5, late_months=1, first_right=1),
+        FeeBasis("patent", filing_type="annuity", year=6))),
+     [("PT-ANN-2", 1, 200000), ("PT-ANN-LATE", 1, 40000), ("PT-ANN-6", 1, 400000)], 640000),
+    (FeeBasis("utility_model", filing_type="annuity", parts=(
+        FeeBasis("utility_model", filing_type="annuity", year=1),)), [], 0),
+    # a request fee once, then a smaller fee for each further right
+    (FeeBasis("design", filing_type="change_name_address", parts=(
+        FeeBasis("design", filing_type="change_name_address", first_right=1),
+        *[FeeBasis("design", filing_type="change_name_address", further_rights=1)] * 299)),
+     [("CHG-NA", 1, 100000), ("CHG-NA-MORE", 299, 5980000)], 6080000),
+    (FeeBasis("trademark", filing_type="certified_copy", parts=(
+        FeeBasis("trademark", filing_type="certified_copy", copies=3,
+                 flags=frozenset({"certified", "post"})),)),
+     [("CC-COPY", 3, 60000), ("CC-CERT", 1, 30000), ("CC-POST", 1, 20000)], 110000),
+    (FeeBasis("patent", filing_type="correction", parts=(
+        FeeBasis("patent", filing_type="correction"),)), [], 0),
 ]
 
 
@@ -123,7 +147,7 @@ def test_demo_tariff(demo, basis, lines, total):
 def test_load_tariff_is_idempotent(demo):
     assert load_tariff(DEMO_TARIFF) is demo
     assert db.session.scalar(db.select(db.func.count(FeeSchedule.id))) == 1
-    assert len(demo.rules) == 18
+    assert len(demo.rules) == 60
     assert {rule.kind for rule in demo.rules} == {*KINDS, "*"}
 
 
@@ -278,6 +302,12 @@ def test_usd_reduction_rounds_half_up(app, tmp_path):
                  "categories": ["university"], "applies_to": ["NOPE"]}]}, "unknown fees"),
     ({"rules": [{"code": "A", "kind": "patent", "rule": "per_filing", "amount": "1"}] * 2},
      "duplicate"),
+    ({"rules": [{"code": "A", "kind": "patent", "rule": "per_filing", "amount": "1",
+                 "years": [6, 2]}]}, "years"),
+    ({"rules": [{"code": "A", "kind": "patent", "rule": "per_filing", "amount": "1",
+                 "years": [0, 2]}]}, "years"),
+    ({"rules": [{"code": "A", "kind": "patent", "rule": "per_filing", "amount": "1",
+                 "years": "3-5"}]}, "years"),
 ])
 def test_load_tariff_refuses_a_bad_tariff(app, tmp_path, change, message):
     data = {"name": "bad", "currency": "KHR", "valid_from": "2030-01-01", "rules": []} | change

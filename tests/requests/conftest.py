@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from payments.fees import office_today
 from tests.filings.conftest import agent, applicant, pdf_bytes, save, tariff  # noqa: F401
 
 EDIT_URL = re.compile(r"/filings/(\d+)/edit")
@@ -15,7 +16,7 @@ HOLDER = {"holder-name": "Sokha Chan", "holder-name_local": "សុខា ចា
 
 
 def day(offset: int) -> str:
-    return (date.today() + timedelta(days=offset)).isoformat()
+    return (office_today() + timedelta(days=offset)).isoformat()
 
 
 def party(prefix: str) -> dict:
@@ -35,7 +36,7 @@ def complete_requests() -> dict[str, tuple[str, dict, dict]]:
                                   "rights-0-expires_on": day(60), "rights-0-classes": "9, 35"},
                     {}),
         "annuity": ("patent", {"rights-0-number": "PT-001234",
-                               "rights-0-filed_on": (date.today().replace(day=1)
+                               "rights-0-filed_on": (office_today().replace(day=1)
                                                      - timedelta(days=365 * 4 - 60)).isoformat(),
                                "rights-0-first_year": "5"}, {}),
         "change_name_address": ("trademark", {"rights-0-number": "TM/2026/000123",

@@ -40,7 +40,7 @@ REQUIRED_DOCUMENTS = {"assignment": "deed", "licence": "deed", "security_interes
                       "representative": "power_of_attorney"}
 
 
-def test_every_type_has_a_complete_example_and_required_list():
+def test_every_type_has_a_complete_example_and_required_list(app):
     assert set(complete_requests()) == set(REQUEST_TYPES) == set(REQUIRED)
     assert len(REQUEST_TYPES) == 18
 
