@@ -132,7 +132,7 @@ class Filing(db.Model):
         from forms.requests.registry import REQUEST_TYPES
 
         request_type = REQUEST_TYPES.get(self.filing_type)
-        name = request_type.label if request_type else self.filing_type
+        name = request_type.LABEL if request_type else self.filing_type
         return str(_l("%(request)s (%(kind)s)", request=name, kind=self.kind.label.lower()))
 
     def fee_basis(self):
