@@ -7,7 +7,9 @@ STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, REDIS_URL.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -48,6 +50,22 @@ def load_secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _number_formats() -> dict:
+    """OFFICE_NUMBER_FORMATS: JSON, per IP kind, merged over portal.rights.numbers' defaults."""
+    raw = os.environ.get("OFFICE_NUMBER_FORMATS", "").strip()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+        for spec in data.values():
+            for key, value in spec.items():
+                if not key.endswith("_example"):
+                    re.compile(value)
+    except (ValueError, AttributeError, re.error) as exc:
+        raise RuntimeError(f"OFFICE_NUMBER_FORMATS is not valid: {exc}") from exc
+    return data
 
 
 def _document_limits() -> dict[str, int]:
@@ -96,6 +114,17 @@ def from_environment() -> dict:
         "DOCUMENT_SIZE_LIMITS": _document_limits(),
         "UTILITY_MODEL_MAX_CLAIMS": _env_int("UTILITY_MODEL_MAX_CLAIMS", 10),
         "DESIGN_MAX_DEFERMENT_MONTHS": _env_int("DESIGN_MAX_DEFERMENT_MONTHS", 30),
+        # Post-filing requests: the office's number formats and the time limits of its law.
+        "OFFICE_NUMBER_FORMATS": _number_formats(),
+        "RENEWAL_WINDOW_MONTHS": _env_int("RENEWAL_WINDOW_MONTHS", 6),
+        "RENEWAL_GRACE_MONTHS": _env_int("RENEWAL_GRACE_MONTHS", 6),
+        "ANNUITY_FIRST_YEAR": _env_int("ANNUITY_FIRST_YEAR", 2),
+        "ANNUITY_GRACE_MONTHS": _env_int("ANNUITY_GRACE_MONTHS", 6),
+        "PATENT_TERM_YEARS": _env_int("PATENT_TERM_YEARS", 20),
+        "UTILITY_MODEL_TERM_YEARS": _env_int("UTILITY_MODEL_TERM_YEARS", 10),
+        "EXTENSION_MAX_MONTHS": _env_int("EXTENSION_MAX_MONTHS", 3),
+        "RESTORATION_MONTHS_AFTER_CAUSE": _env_int("RESTORATION_MONTHS_AFTER_CAUSE", 2),
+        "RESTORATION_MONTHS_AFTER_LIMIT": _env_int("RESTORATION_MONTHS_AFTER_LIMIT", 12),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "BANK_ACCOUNT_HOLDER": os.environ.get("BANK_ACCOUNT_HOLDER",
                                               "Demo Intellectual Property Office"),

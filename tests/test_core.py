@@ -123,6 +123,20 @@ def test_document_limits_and_office_rules_from_the_environment(tmp_path, monkeyp
     assert cfg["UTILITY_MODEL_MAX_CLAIMS"] == 15
 
 
+def test_office_number_formats_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("OFFICE_NUMBER_FORMATS",
+                       '{"trademark": {"registration": "KH/\\\\d{5}/\\\\d{2}"}}')
+    monkeypatch.setenv("RENEWAL_GRACE_MONTHS", "12")
+    cfg = from_environment()
+    assert cfg["OFFICE_NUMBER_FORMATS"] == {"trademark": {"registration": r"KH/\d{5}/\d{2}"}}
+    assert cfg["RENEWAL_GRACE_MONTHS"] == 12
+    for bad in ('{"trademark": {"registration": "KH/(\\\\d"}}', "not json", '["x"]'):
+        monkeypatch.setenv("OFFICE_NUMBER_FORMATS", bad)
+        with pytest.raises(RuntimeError, match="OFFICE_NUMBER_FORMATS"):
+            from_environment()
+
+
 def test_embedded_defaults(tmp_path, monkeypatch):
     for name in ("DATABASE_URL", "SECRET_KEY", "MAIL_SERVER", "REDIS_URL", "PORTAL_ENV"):
         monkeypatch.delenv(name, raising=False)

@@ -49,8 +49,10 @@ class AnnuityRight(RightForm):
     def validate_first_year(self, field):
         if field.data is None:
             return
-        if not 1 <= field.data <= self.term():
-            raise ValidationError(_l("Enter a year from 1 to %(term)d.", term=self.term()))
+        first = setting("ANNUITY_FIRST_YEAR", 2)
+        if not first <= field.data <= self.term():
+            raise ValidationError(_l("Enter a year from %(first)d to %(term)d.", first=first,
+                                     term=self.term()))
         due = self.due_on(field.data)
         if due is None:
             return

@@ -10,7 +10,7 @@ from payments.models import Order, OrderState
 from portal.extensions import db
 from portal.filings.models import Filing, FilingStatus
 from portal.filings.services import stored_form
-from tests.orders.conftest import checkout, deposit, fill_cart, order_id_of  # noqa: F401
+from tests.orders.conftest import checkout, fill_cart, order_id_of
 from tests.requests.conftest import complete_request, start_request
 
 

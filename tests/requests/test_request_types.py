@@ -100,3 +100,13 @@ def test_numbers_are_read_as_the_office_writes_them(agent, tariff):
     filing_id = start_request(agent, "surrender", kind)
     assert _problems(filing_id, {**HOLDER, **data, "rights-0-number": " tm-012345 "}) == {}
     assert db.session.get(Filing, filing_id).title == "TM-012345"
+
+
+def test_an_office_sets_its_own_number_formats(app, agent, tariff):
+    app.config["OFFICE_NUMBER_FORMATS"] = {"trademark": {
+        "registration": r"KH/\d{5}/\d{2}", "registration_example": "KH/49999/12"}}
+    kind, data, _files = complete_requests()["renewal"]
+    filing_id = start_request(agent, "renewal", kind)
+    assert _problems(filing_id, {**HOLDER, **data, "rights-0-number": "kh/49999/12"}) == {}
+    problems = _problems(filing_id, {**HOLDER, **data})  # TM-012345: the default format
+    assert "for example KH/49999/12" in problems["rights-0-number"]
