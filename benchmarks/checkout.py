@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from benchmarks.demo_office import demo_office_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from tests.conftest import base_config, make_user, migrate_to_head  # noqa: E402
+from tests.conftest import make_user  # noqa: E402
 from tests.filings.conftest import APPLICANT, COMPLETE  # noqa: E402
 
 
@@ -73,17 +72,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, nargs="+", default=[1, 10, 50, 200])
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    migrate_to_head(url, folder)
-    app = create_app({**base_config(folder / "data", url), "TESTING": False})
-    with app.app_context():
-        from payments.fees import load_tariff
-        from portal.seed import TARIFF_FILE, seed_office
-
-        seed_office()
-        load_tariff(TARIFF_FILE)
-        db.session.commit()
+    app, url = demo_office_app(args.database_url)
     print(f"database: {url.split(':')[0]}")
     print(f"{'items':>6} {'seconds':>9} {'ms/item':>8} {'SQL':>6} {'SQL/item':>9}")
     for n in args.items:

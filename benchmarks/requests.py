@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_login import login_user  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from benchmarks.demo_office import demo_office_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from tests.conftest import base_config, make_user, migrate_to_head  # noqa: E402
+from tests.conftest import make_user  # noqa: E402
 
 HOLDER = [["holder-name", "Angkor Brew Co., Ltd."], ["holder-address", "7 Street 240"],
           ["holder-country", "KH"]]
@@ -68,19 +67,11 @@ def main() -> None:
     parser.add_argument("--rights", type=int, nargs="+", default=[10, 300, 1000])
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    migrate_to_head(url, folder)
-    app = create_app({**base_config(folder / "data", url), "TESTING": False})
+    app, url = demo_office_app(args.database_url)
     with app.app_context():
-        from payments.fees import load_tariff
         from portal.auth.models import Role
-        from portal.seed import TARIFF_FILE, seed_office
 
-        seed_office()
-        load_tariff(TARIFF_FILE)
         user_id = make_user("bench@example.org", Role.AGENT, organisation="Bench IP").id
-        db.session.commit()
     print(f"database: {url.split(':')[0]}")
     print(f"{'rights':>7} {'import s':>9} {'save+check s':>13} {'fees s':>7} {'page s':>7} "
           f"{'page KiB':>9}")

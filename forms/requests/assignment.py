@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FormField, TextAreaField
-from wtforms.validators import ValidationError
 
 from forms.fields import DateField, RadioField, choices
-from forms.requests.base import DocumentSlot, OtherPartyForm, RequestForm, not_in_future
+from forms.requests.base import (
+    DocumentSlot,
+    OtherPartyForm,
+    RequestForm,
+    not_in_future,
+    require_when,
+)
 from forms.validators import MaxLength, Required
 
 TRANSFERS = [("assignment", _l("Assignment (sale or gift)")),
@@ -44,8 +49,7 @@ class AssignmentForm(RequestForm):
     new_owner = FormField(OtherPartyForm, label=_l("New owner"))
 
     def validate_scope_detail(self, field):
-        if self.scope.data == "part" and not (field.data or "").strip():
-            raise ValidationError(_l("Say what is transferred."))
+        require_when(self.scope.data == "part", field, _l("Say what is transferred."))
 
     def fee_flags(self) -> set[str]:
         return {"partial"} if self.scope.data == "part" else set()

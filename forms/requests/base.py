@@ -66,10 +66,33 @@ def not_in_future(form, field) -> None:
         raise ValidationError(_l("The date cannot be in the future."))
 
 
+def require_when(condition: bool, field, message) -> None:
+    """A field the form needs only in some cases (a partial transfer needs its scope)."""
+    if condition and not (field.data or "").strip():
+        raise ValidationError(message)
+
+
 def check_numbers(text: str | None, low: int, high: int, message) -> None:
     tokens = [t for t in (text or "").replace(";", ",").replace(" ", ",").split(",") if t.strip()]
     if any(not t.strip().isdigit() or not low <= int(t) <= high for t in tokens):
         raise ValidationError(message)
+
+
+def class_numbers(form, field) -> None:
+    """A validator: Nice class numbers, "9, 35"."""
+    check_numbers(field.data, 1, 45, _l("Enter class numbers from 1 to 45, separated by "
+                                        "commas."))
+
+
+def design_numbers(form, field) -> None:
+    """A validator: the numbers of designs within a registration or application, "1, 3"."""
+    check_numbers(field.data, 1, 999, _l("Enter the designs' numbers, separated by commas."))
+
+
+def claim_count(form, field) -> None:
+    """A validator: a number of claims."""
+    if field.data is not None and not 1 <= field.data <= 1000:
+        raise ValidationError(_l("Enter a number of claims from 1 to 1000."))
 
 
 class HolderForm(Form):

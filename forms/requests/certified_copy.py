@@ -8,7 +8,7 @@ from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.fields import IntegerField, RadioField, choices
-from forms.requests.base import RequestForm
+from forms.requests.base import RequestForm, require_when
 from forms.validators import MaxLength, Required
 
 DOCUMENTS = [("extract", _l("Extract of the register")),
@@ -45,8 +45,8 @@ class CertifiedCopyForm(RequestForm):
             raise ValidationError(_l("Order from 1 to %(max)d copies.", max=MAX_COPIES))
 
     def validate_delivery_address(self, field):
-        if self.delivery.data == "post" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the address to send the copies to."))
+        require_when(self.delivery.data == "post", field,
+                     _l("Enter the address to send the copies to."))
 
     def fee_flags(self) -> set[str]:
         flags = set()

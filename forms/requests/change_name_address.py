@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 
 from forms.fields import RadioField, SelectField, choices
 from forms.parts.countries import country_choices
-from forms.requests.base import DocumentSlot, RequestForm
+from forms.requests.base import DocumentSlot, RequestForm, require_when
 from forms.validators import MaxLength, Required
 
 CHANGES = [("name", _l("The name")), ("address", _l("The address")),
@@ -39,16 +39,14 @@ class ChangeNameAddressForm(RequestForm):
                               choices=lambda: country_choices(organisations=False))
 
     def validate_new_name(self, field):
-        if self.change.data in ("name", "both") and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the new name."))
+        require_when(self.change.data in ("name", "both"), field, _l("Enter the new name."))
         if (field.data or "").strip() and (field.data.strip().casefold()
                                            == (self.holder.form.name.data or "").strip()
                                            .casefold()):
             raise ValidationError(_l("The new name is the same as the owner's present name."))
 
     def validate_new_address(self, field):
-        if self.change.data in ("address", "both") and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the new address."))
+        require_when(self.change.data in ("address", "both"), field, _l("Enter the new address."))
 
     def validate_new_country(self, field):
         if self.change.data in ("address", "both") and not field.data:

@@ -7,10 +7,16 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
-from wtforms.validators import ValidationError
 
 from forms.fields import IntegerField
-from forms.requests.base import DocumentSlot, RequestForm, check_numbers, split_numbers
+from forms.requests.base import (
+    DocumentSlot,
+    RequestForm,
+    claim_count,
+    class_numbers,
+    design_numbers,
+    split_numbers,
+)
 from forms.validators import MaxLength, Required
 from portal.rights import numbers
 
@@ -39,30 +45,18 @@ class DivisionForm(RequestForm):
                                                           "claims_count"])]
 
     classes = StringField(_l("Classes moved to the new application"),
-                          validators=[Required(), MaxLength(200)],
+                          validators=[Required(), MaxLength(200), class_numbers],
                           description=_l("For example 35, 41."))
     goods_detail = TextAreaField(
         _l("Goods or services moved, if not whole classes"), validators=[MaxLength(20000)],
         render_kw={"rows": 4})
     designs = StringField(_l("Designs moved to the new application"),
-                          validators=[Required(), MaxLength(200)],
+                          validators=[Required(), MaxLength(200), design_numbers],
                           description=_l("Their numbers in the application, for example 2, 3."))
     title = StringField(_l("Title of the divisional application"),
                         validators=[Required(), MaxLength(500)])
     claims_count = IntegerField(_l("Number of claims of the divisional application"),
-                                validators=[Required()])
-
-    def validate_classes(self, field):
-        check_numbers(field.data, 1, 45, _l("Enter class numbers from 1 to 45, separated by "
-                                            "commas."))
-
-    def validate_designs(self, field):
-        check_numbers(field.data, 1, 999, _l("Enter the designs' numbers, separated by "
-                                             "commas."))
-
-    def validate_claims_count(self, field):
-        if field.data is not None and not 1 <= field.data <= 1000:
-            raise ValidationError(_l("Enter a number of claims from 1 to 1000."))
+                                validators=[Required(), claim_count])
 
     def required_documents(self) -> set[str]:
         return {"description_pdf", "claims_pdf"} if self.IP_KIND in TECHNICAL else set()

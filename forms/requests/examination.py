@@ -6,10 +6,9 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import ValidationError
 
 from forms.fields import IntegerField, RadioField, choices
-from forms.requests.base import DocumentSlot, RequestForm
+from forms.requests.base import DocumentSlot, RequestForm, claim_count, require_when
 from forms.validators import MaxLength, Required
 from portal.rights import numbers
 
@@ -32,24 +31,20 @@ class ExaminationForm(RequestForm):
     SECTIONS = [(_l("Examination"), ["claims_count", "basis", "foreign_office",
                                      "foreign_number"])]
 
-    claims_count = IntegerField(_l("Number of claims to examine"), validators=[Required()])
+    claims_count = IntegerField(_l("Number of claims to examine"),
+                                validators=[Required(), claim_count])
     basis = RadioField(_l("Examination"), choices=choices(BASES), default="own",
                        validators=[Required()])
     foreign_office = StringField(_l("Other office"), validators=[MaxLength(100)])
     foreign_number = StringField(_l("Number of the corresponding application or patent "
                                     "there"), validators=[MaxLength(50)])
 
-    def validate_claims_count(self, field):
-        if field.data is not None and not 1 <= field.data <= 1000:
-            raise ValidationError(_l("Enter a number of claims from 1 to 1000."))
-
     def validate_foreign_office(self, field):
-        if self.basis.data == "foreign" and not (field.data or "").strip():
-            raise ValidationError(_l("Name the other office."))
+        require_when(self.basis.data == "foreign", field, _l("Name the other office."))
 
     def validate_foreign_number(self, field):
-        if self.basis.data == "foreign" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the number of the application or patent there."))
+        require_when(self.basis.data == "foreign", field,
+                     _l("Enter the number of the application or patent there."))
 
     def required_documents(self) -> set[str]:
         return {"foreign_result"} if self.basis.data == "foreign" else set()

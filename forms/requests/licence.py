@@ -7,7 +7,7 @@ from wtforms import BooleanField, FormField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.fields import DateField, RadioField, choices
-from forms.requests.base import DocumentSlot, OtherPartyForm, RequestForm
+from forms.requests.base import DocumentSlot, OtherPartyForm, RequestForm, require_when
 from forms.validators import MaxLength, Required
 
 EXCLUSIVITY = [("exclusive", _l("Exclusive: not even the owner may use the right")),
@@ -51,16 +51,15 @@ class LicenceForm(RequestForm):
     sublicensing = BooleanField(_l("The licensee may grant sub-licences"))
 
     def validate_territory_detail(self, field):
-        if self.territory.data == "part" and not (field.data or "").strip():
-            raise ValidationError(_l("Say which part of the country the licence covers."))
+        require_when(self.territory.data == "part", field,
+                     _l("Say which part of the country the licence covers."))
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data <= self.starts_on.data:
             raise ValidationError(_l("The end must come after the start."))
 
     def validate_scope_detail(self, field):
-        if self.scope.data == "part" and not (field.data or "").strip():
-            raise ValidationError(_l("Say what the licence covers."))
+        require_when(self.scope.data == "part", field, _l("Say what the licence covers."))
 
     def fee_flags(self) -> set[str]:
         return {self.exclusivity.data} if self.exclusivity.data else set()

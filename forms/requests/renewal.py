@@ -13,8 +13,9 @@ from forms.fields import DateField
 from forms.requests.base import (
     RequestForm,
     RightForm,
-    check_numbers,
+    class_numbers,
     date_window_problem,
+    design_numbers,
     late_months,
     setting,
     split_numbers,
@@ -32,11 +33,11 @@ class RenewalRight(RightForm):
         _l("Expiry date"), validators=[Required()],
         description=_l("The day the current term of protection ends."))
     classes = StringField(
-        _l("Classes renewed"), validators=[Required(), MaxLength(200)],
+        _l("Classes renewed"), validators=[Required(), MaxLength(200), class_numbers],
         description=_l("The Nice classes to renew, for example 9, 35. A class left out lapses "
                        "(partial renewal)."))
     designs = StringField(
-        _l("Designs renewed"), validators=[Required(), MaxLength(200)],
+        _l("Designs renewed"), validators=[Required(), MaxLength(200), design_numbers],
         description=_l("The numbers of the designs of the registration to renew, for example "
                        "1, 2, 5. A design left out lapses."))
 
@@ -47,14 +48,6 @@ class RenewalRight(RightForm):
                                           setting("RENEWAL_GRACE_MONTHS", 6))
             if problem:
                 raise ValidationError(problem)
-
-    def validate_classes(self, field):
-        check_numbers(field.data, 1, 45, _l("Enter class numbers from 1 to 45, separated by "
-                                            "commas."))
-
-    def validate_designs(self, field):
-        check_numbers(field.data, 1, 999, _l("Enter the designs' numbers, separated by "
-                                             "commas."))
 
     def right_basis(self, today: date) -> dict:
         out: dict = {"late_months": late_months(self.expires_on.data, today)}

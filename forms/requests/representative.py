@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import ValidationError
 
 from forms.fields import RadioField, choices
-from forms.requests.base import DocumentSlot, RequestForm
+from forms.requests.base import DocumentSlot, RequestForm, require_when
 from forms.validators import EmailAddress, MaxLength, Optional, Required
 
 ACTIONS = [("appoint", _l("Appoint a representative")),
@@ -41,16 +40,13 @@ class RepresentativeForm(RequestForm):
         return self.operation.data in ("appoint", "change")
 
     def validate_agent_name(self, field):
-        if self._needs_agent() and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the name of the new representative."))
+        require_when(self._needs_agent(), field, _l("Enter the name of the new representative."))
 
     def validate_agent_number(self, field):
-        if self._needs_agent() and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the agent's registration number."))
+        require_when(self._needs_agent(), field, _l("Enter the agent's registration number."))
 
     def validate_agent_address(self, field):
-        if self._needs_agent() and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the address of the new representative."))
+        require_when(self._needs_agent(), field, _l("Enter the address of the new representative."))
 
     def required_documents(self) -> set[str]:
         return {"power_of_attorney"} if self._needs_agent() else set()

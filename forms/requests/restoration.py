@@ -9,7 +9,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.fields import DateField, SelectField, choices
-from forms.requests.base import DocumentSlot, RequestForm, not_in_future, setting
+from forms.requests.base import DocumentSlot, RequestForm, not_in_future, require_when, setting
 from forms.validators import MaxLength, Required
 from payments.fees import office_today
 
@@ -47,8 +47,8 @@ class RestorationForm(RequestForm):
                                 validators=[MaxLength(100)])
 
     def validate_missed_act_detail(self, field):
-        if self.missed_act.data == "other" and not (field.data or "").strip():
-            raise ValidationError(_l("Say which act was not done in time."))
+        require_when(self.missed_act.data == "other", field,
+                     _l("Say which act was not done in time."))
 
     def validate_cause_removed_on(self, field):
         missed = self.missed_on.data

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FormField, StringField
-from wtforms.validators import ValidationError
 
 from forms.fields import DateField, RadioField, choices
-from forms.requests.base import DocumentSlot, OtherPartyForm, RequestForm, not_in_future
+from forms.requests.base import (
+    DocumentSlot,
+    OtherPartyForm,
+    RequestForm,
+    not_in_future,
+    require_when,
+)
 from forms.validators import MaxLength, Required
 
 ACTIONS = [("record", _l("Record a new security interest")),
@@ -39,9 +44,9 @@ class SecurityInterestForm(RequestForm):
     creditor = FormField(OtherPartyForm, label=_l("Secured creditor"))
 
     def validate_recorded_reference(self, field):
-        if self.operation.data == "release" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the office's reference of the security interest "
-                                     "released."))
+        require_when(self.operation.data == "release", field,
+                     _l("Enter the office's reference of the security interest "
+                        "released."))
 
     def fee_flags(self) -> set[str]:
         return {self.operation.data} if self.operation.data else set()

@@ -7,7 +7,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.fields import RadioField, choices
-from forms.requests.base import DocumentSlot, RequestForm
+from forms.requests.base import DocumentSlot, RequestForm, require_when
 from forms.validators import MaxLength, Required
 from portal.rights import numbers
 
@@ -37,8 +37,7 @@ class SurrenderForm(RequestForm):
     confirm = BooleanField(_l("I understand that a surrender cannot be undone."))
 
     def validate_scope_detail(self, field):
-        if self.scope.data == "partial" and not (field.data or "").strip():
-            raise ValidationError(_l("Say what is surrendered."))
+        require_when(self.scope.data == "partial", field, _l("Say what is surrendered."))
 
     def validate_confirm(self, field):
         if not field.data:
