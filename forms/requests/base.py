@@ -50,12 +50,18 @@ def setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
+def _tokens(text: str | None) -> list[str]:
+    """The pieces between separators: "9, 35 42", "9;35", and with Arabic commas "٩، ٣٥"."""
+    for separator in (";", " ", "\u060c", "\u3001"):
+        text = (text or "").replace(separator, ",")
+    return [token.strip() for token in (text or "").split(",") if token.strip()]
+
+
 def split_numbers(text: str | None) -> list[int]:
     """Class or design numbers typed as "9, 35 42": the whole numbers in order, once each."""
     out: list[int] = []
-    for token in (text or "").replace(";", ",").replace(" ", ",").split(","):
-        token = token.strip()
-        if token and token.isdigit() and int(token) not in out:
+    for token in _tokens(text):
+        if token.isdecimal() and int(token) not in out:
             out.append(int(token))
     return out
 
@@ -73,8 +79,7 @@ def require_when(condition: bool, field, message) -> None:
 
 
 def check_numbers(text: str | None, low: int, high: int, message) -> None:
-    tokens = [t for t in (text or "").replace(";", ",").replace(" ", ",").split(",") if t.strip()]
-    if any(not t.strip().isdigit() or not low <= int(t) <= high for t in tokens):
+    if any(not t.isdecimal() or not low <= int(t) <= high for t in _tokens(text)):
         raise ValidationError(message)
 
 

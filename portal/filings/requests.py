@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from wtforms.fields.core import UnboundField
+
 from forms.requests.bulk import ImportResult, import_lines, numbers_in
 from forms.requests.prefill import holder_values, right_values
 from forms.requests.registry import request_form
@@ -35,9 +37,9 @@ def start_request(user: User, code: str, kind: IPKind, number: str | None = None
         record = look_up(user, kind.value, [number]).get(number)
         if record is not None:
             values.update(_record_values(form, record, "rights-0-"))
-    if notification_id and "notification_id" in form()._fields:
+    if notification_id and has_field(form, "notification_id"):
         values["notification_id"] = str(notification_id)
-    if user.role is Role.AGENT and "agent_name" in form()._fields:
+    if user.role is Role.AGENT and has_field(form, "agent_name"):
         values.update(_agent_values(user))
     return create_draft(user, kind, code, values)
 
@@ -47,13 +49,18 @@ def _record_values(form, record, prefix: str) -> dict[str, str]:
     values = {f"{prefix}{name}": value
               for name, value in right_values(form.RIGHT_FORM, record, today).items()}
     values.update(holder_values(record))
-    if "goods" in form()._fields:  # the list to limit: the right's present list
+    if has_field(form, "goods"):  # the list to limit: the right's present list
         for index, (number, terms) in enumerate(record.goods):
             values[f"goods-{index}-class_number"] = number
             values[f"goods-{index}-terms"] = terms
-    if "claims_count" in form()._fields and record.claims:
+    if has_field(form, "claims_count") and record.claims:
         values["claims_count"] = str(record.claims)
     return values
+
+
+def has_field(form_class, name: str) -> bool:
+    """Whether the form class has the field (a kind's form drops the fields of other kinds)."""
+    return isinstance(getattr(form_class, name, None), UnboundField)
 
 
 def _agent_values(user: User) -> dict[str, str]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from dateutil.relativedelta import relativedelta
+from wtforms.validators import ValidationError
 
-from forms.requests.base import late_months
+from forms.requests.base import check_numbers, late_months, split_numbers
 from payments.fees import calculate_fees, office_today
 from portal.extensions import db
 from portal.filings.models import Filing, FilingStatus
@@ -163,3 +165,17 @@ def test_csv_lines_of_known_rights_are_completed(agent, tariff):
     assert form.right_numbers() == ["TM-000101"]
     assert form.holder.form.name.data == "Sokha Chan"
     assert form.bulk.data == "TM-000102"
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("9, 35 42", [9, 35, 42]), ("9;35;9", [9, 35]), ("٩، ٣٥", [9, 35]), ("១០, ៤៥", [10, 45]),
+    ("", []), ("9,,", [9])])
+def test_class_numbers_in_any_script(text, numbers):
+    assert split_numbers(text) == numbers
+    check_numbers(text, 1, 45, "bad")  # no error
+
+
+@pytest.mark.parametrize("text", ["46", "0", "9, x", "²", "9.5"])
+def test_bad_class_numbers(text):
+    with pytest.raises(ValidationError):
+        check_numbers(text, 1, 45, "bad")
