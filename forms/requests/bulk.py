@@ -57,9 +57,10 @@ def numbers_in(text: str) -> list[str]:
             if (cells := split_line(line)) and cells[0]]
 
 
-def import_lines(form_class, text: str, existing: set[str], known: dict,
-                 today: date) -> ImportResult:
-    """Check every line of `text` as a right of `form_class` (a request form for one kind)."""
+def import_lines(form_class, text: str, existing: set[str], known: dict, today: date,
+                 room: int) -> ImportResult:
+    """Check every line of `text` as a right of `form_class` (a request form for one kind);
+    at most `room` lines are added, the good lines beyond it are kept for another request."""
     right_form = form_class.RIGHT_FORM
     columns = ("number", *right_form.COLUMNS)
     result = ImportResult()
@@ -88,6 +89,9 @@ def import_lines(form_class, text: str, existing: set[str], known: dict,
         messages = _check(right_form, values)
         if values["number"] in seen:
             messages.append(_("%(number)s is already in the list.", number=values["number"]))
+        if not messages and len(result.added) >= room:
+            messages.append(_("A request can name at most %(max)d rights: file this one in "
+                              "another request.", max=len(existing) + room))
         if messages:
             result.bad.append(BadLine(number, line, messages))
             continue

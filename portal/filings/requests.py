@@ -93,7 +93,8 @@ def import_rights(user: User, filing: Filing, pairs: list[list[str]],
     entries = current.rights.filled()
     existing = {normalise(e.form.number.data) for e in entries}
     known = look_up(user, filing.kind.value, numbers_in(text))
-    result = import_lines(form, text, existing, known, office_today())
+    room = current.rights.max_entries - len(entries)
+    result = import_lines(form, text, existing, known, office_today(), room)
     kept = [p for p in pairs if not p[0].startswith("rights-") and p[0] != "bulk"]
     # The rights already listed keep their values, renumbered without the blank entries.
     index_of = {int(e.name.rsplit("-", 1)[1]): i for i, e in enumerate(entries)}

@@ -92,13 +92,16 @@ def test_a_single_right_request_takes_no_list(agent, tariff):
     assert len(form.rights.entries) == 1
 
 
-def test_a_list_longer_than_the_limit_is_refused_by_the_check(agent, tariff):
+def test_lines_beyond_the_limit_are_kept_for_another_request(agent, tariff):
     filing_id = start_request(agent, "correspondence_address", "trademark")
-    numbers = "\n".join(f"TM-{n:06d}" for n in range(1, MAX_RIGHTS + 2))
-    save(agent, filing_id, {**HOLDER, "addressee": "A", "address": "B", "country": "KH",
-                            "bulk": numbers}, action="import:rights")
+    numbers = "\n".join(f"TM-{n:06d}" for n in range(1, MAX_RIGHTS + 3))
+    page = save(agent, filing_id, {**HOLDER, "addressee": "A", "address": "B", "country": "KH",
+                                   "bulk": numbers}, action="import:rights").get_data(as_text=True)
+    assert f"A request can name at most {MAX_RIGHTS} rights" in page
     filing = db.session.get(Filing, filing_id)
-    assert len(stored_form(filing).rights.entries) == MAX_RIGHTS
+    form = stored_form(filing)
+    assert len(form.rights.entries) == MAX_RIGHTS
+    assert form.bulk.data.splitlines() == [f"TM-{MAX_RIGHTS + 1:06d}", f"TM-{MAX_RIGHTS + 2:06d}"]
     assert filing.problems == 0
 
 
