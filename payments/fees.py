@@ -114,8 +114,12 @@ def minor_unit(currency: str) -> Decimal:
 
 def office_today() -> date:
     """Today where the office is: a fee due "today" follows the office's calendar."""
+    return datetime.now(office_zone()).date()
+
+
+def office_zone() -> tzinfo:
     office = current_office()
-    return datetime.now(_zone(office.timezone if office else "UTC")).date()
+    return _zone(office.timezone if office else "UTC")
 
 
 def _zone(name: str) -> tzinfo:

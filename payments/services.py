@@ -181,7 +181,11 @@ def accept_filing(filing: Filing, order: Order, now) -> None:
     filing.status, filing.accepted_at = FilingStatus.ACCEPTED, now
     record_event(filing, "paid", None, order=order.number)
     record_event(filing, "accepted", None, portal_number=filing.portal_number)
+    filing.refresh_search_text()
     db.session.add(OutboxMessage(filing=filing, topic="filing.accepted"))
+    from portal.tracking.services import filing_accepted
+
+    filing_accepted(filing)
 
 
 def fail_payment(payment: Payment, to: PaymentState, *, kind: str,

@@ -55,11 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from portal import i18n, models  # noqa: F401  (models: the metadata must be complete)
+    from portal.dbtypes import include_object
     from portal.txn import register_session_hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, include_object=include_object)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
@@ -144,9 +145,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.filings.blueprint import requests_bp
     from portal.office.blueprint import bp as office_bp
     from portal.orders.blueprint import bp as orders_bp
+    from portal.tracking.blueprint import bp as notifications_bp
+    from portal.tracking.blueprint import calendar_bp
 
     for bp in (core_bp, auth_bp, dashboard_bp, filings_bp, requests_bp, clients_bp, orders_bp,
-               office_bp):
+               office_bp, notifications_bp, calendar_bp):
         app.register_blueprint(bp)
 
 

@@ -11,8 +11,13 @@ from portal.extensions import db
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
-        """Create the demo office and the demo accounts (idempotent; refused in production)."""
+    @click.option("--filings", "filings", type=click.IntRange(0, 1_000_000), default=0,
+                  help="Also create this many accepted filings for agent@example.org.")
+    def seed_demo_command(filings: int):
+        """Create the demo office and the demo accounts (idempotent; refused in production);
+        with --filings N, N accepted filings of mixed kinds and types for the demo agent."""
+        import time
+
         from portal.seed import seed_demo
 
         try:
@@ -20,6 +25,15 @@ def register(app: Flask) -> None:
         except RuntimeError as exc:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
+        if filings:
+            from portal.demo_filings import seed_filings
+
+            agent = next(u for u in users if u.email == "agent@example.org")
+            start = time.perf_counter()
+            seed_filings(agent, filings, progress=lambda n: click.echo(f"  {n} filings", err=True))
+            db.session.commit()
+            click.echo(f"{filings} accepted filings for {agent.email} in "
+                       f"{time.perf_counter() - start:.1f} s")
         click.echo(f"Demo office: {office.name} ({office.currency}, {office.timezone})")
         click.echo("Demo accounts (password below):")
         for user in users:

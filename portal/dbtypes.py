@@ -16,3 +16,13 @@ def str_enum(cls: type[enum.Enum]) -> Enum:
     and a new value is a plain migration."""
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
                 validate_strings=True, create_constraint=True, name=cls.__name__.lower())
+
+
+# Indexes that only the migrations create, for one database (PostgreSQL's trigram index for
+# the dashboard's search): comparing the models with the schema leaves them out.
+DATABASE_ONLY_INDEXES = frozenset({"ix_filings_search_trgm"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object hook: everything but DATABASE_ONLY_INDEXES."""
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)

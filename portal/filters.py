@@ -100,6 +100,17 @@ def request_types(kind: str) -> list:
     return [form for form in REQUEST_TYPES.values() if kind in form.KINDS]
 
 
+def unread_notifications() -> int:
+    """The header's counter: unread notifications of the filings the user sees."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated or current_user.role.is_office:
+        return 0
+    from portal.tracking.services import unread_count
+
+    return unread_count(current_user)
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -109,6 +120,7 @@ def register(app) -> None:
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["number_examples"] = number_examples
     app.jinja_env.globals["request_types"] = request_types
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
                                  movement_label=movement_label, deposit_holder=deposit_holder,

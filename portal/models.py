@@ -22,3 +22,4 @@ from portal.documents.models import Document  # noqa: F401
 from portal.filings.models import Filing  # noqa: F401
 from portal.office.models import Office  # noqa: F401
 from portal.receipts.models import Receipt  # noqa: F401
+from portal.tracking.models import CalendarFeed, Notification, OfficeStatus  # noqa: F401

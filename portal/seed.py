@@ -83,9 +83,29 @@ def seed_demo() -> tuple[Office, list[User], str]:
     password = demo_password()
     office = seed_office()
     load_tariff(TARIFF_FILE)
+    seed_statuses()
     users = seed_accounts(password)
     seed_deposit(next(u for u in users if u.role is Role.AGENT), office.currency)
     return office, users, password
+
+
+STATUSES_FILE = Path(__file__).resolve().parent / "data" / "office_statuses.json"
+
+
+def seed_statuses(path: Path = STATUSES_FILE) -> None:
+    """The demo office's statuses (code, ST.27 category, stage, names per language); a status
+    already there keeps what the office changed."""
+    import json
+
+    from portal.tracking.models import OfficeStatus
+
+    known = set(db.session.scalars(select(OfficeStatus.code)))
+    for position, spec in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+        if spec["code"] not in known:
+            db.session.add(OfficeStatus(code=spec["code"], st27=spec.get("st27"),
+                                        stage=spec.get("stage"), names=spec["names"],
+                                        position=position))
+    db.session.flush()
 
 
 def seed_deposit(agent: User, currency: str) -> None:

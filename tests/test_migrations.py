@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from portal import create_app
+from portal.dbtypes import include_object
 from portal.extensions import db
 from tests.conftest import base_config, fresh_database_url
 
@@ -25,7 +26,8 @@ def test_upgrade_downgrade_upgrade_and_no_drift(tmp_path):
             upgrade()
             with db.engine.connect() as conn:
                 context = MigrationContext.configure(
-                    conn, opts={"compare_type": True, "render_as_batch": True})
+                    conn, opts={"compare_type": True, "render_as_batch": True,
+                                "include_object": include_object})
                 diff = compare_metadata(context, db.metadata)
             assert diff == []
             db.engine.dispose()

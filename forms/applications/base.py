@@ -63,6 +63,10 @@ class ApplicationForm(PortalForm):
         return [e.form.name.data.strip() for e in self.applicants.entries
                 if (e.form.name.data or "").strip()]
 
+    def local_names(self) -> list[str]:
+        return [e.form.name_local.data.strip() for e in self.applicants.entries
+                if (e.form.name_local.data or "").strip()]
+
     def required_documents(self) -> set[str]:
         """The document slots this filing cannot go without, given what the form says."""
         return {name for name, slot in self.DOCUMENTS.items() if slot.required}

@@ -217,6 +217,10 @@ class RequestForm(PortalForm):
         name = (self.holder.form.name.data or "").strip()
         return [name] if name else []
 
+    def local_names(self) -> list[str]:
+        name = (self.holder.form.name_local.data or "").strip()
+        return [name] if name else []
+
     def section_fields(self) -> Iterable[tuple[object, list]]:
         """The page's sections with the fields this kind has."""
         for title, names in self.SECTIONS:

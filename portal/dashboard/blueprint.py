@@ -5,3 +5,4 @@ from portal.dashboard import views
 bp = Blueprint("dashboard", __name__)
 
 bp.add_url_rule("/dashboard", "index", views.index)
+bp.add_url_rule("/dashboard/filings.csv", "export", views.export)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -78,7 +78,10 @@ def new_uuid() -> str:
 class Filing(db.Model):
     __tablename__ = "filings"
     __table_args__ = (Index("ix_filings_firm_status", "firm_id", "status"),
-                      Index("ix_filings_owner_status", "owner_id", "status"))
+                      Index("ix_filings_owner_status", "owner_id", "status"),
+                      # the dashboard: a filer's filings by last activity
+                      Index("ix_filings_firm_activity", "firm_id", "last_event_at", "id"),
+                      Index("ix_filings_owner_activity", "owner_id", "last_event_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -93,6 +96,7 @@ class Filing(db.Model):
     # What lists and searches show, kept in step with the form on every save.
     title: Mapped[str | None] = mapped_column(String(500))
     applicant_names: Mapped[str | None] = mapped_column(String(1000))
+    names_local: Mapped[str | None] = mapped_column(String(1000))  # the same, local script
     # The form exactly as the user left it: [[name, value], ...]. Nothing typed is lost.
     form_data: Mapped[list[Any]] = mapped_column(JSON, default=list)
     problems: Mapped[int | None] = mapped_column()  # from the last check; 0 = ready to file
@@ -102,6 +106,17 @@ class Filing(db.Model):
     office_number: Mapped[str | None] = mapped_column(String(40), index=True)
     registration_number: Mapped[str | None] = mapped_column(String(40), index=True)
     expires_on: Mapped[date | None] = mapped_column(Date)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The office's own status (portal.tracking.models.OfficeStatus.code) and when it was given.
+    office_status: Mapped[str | None] = mapped_column(String(40))
+    office_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept in step for the dashboard: the last event, the next deadline, the client, and the
+    # lower-case text searched (numbers, reference, title, names in every script).
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_event_kind: Mapped[str | None] = mapped_column(String(40))
+    next_deadline: Mapped[date | None] = mapped_column(Date)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    search_text: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id",
@@ -135,6 +150,12 @@ class Filing(db.Model):
         name = request_type.LABEL if request_type else self.filing_type
         return str(_l("%(request)s (%(kind)s)", request=name, kind=self.kind.label.lower()))
 
+    def refresh_search_text(self) -> None:
+        """The lower-case text the dashboard searches: numbers, reference, title and names."""
+        parts = (self.portal_number, self.office_number, self.registration_number,
+                 self.reference, self.title, self.applicant_names, self.names_local)
+        self.search_text = " | ".join(p for p in parts if p).lower() or None
+
     def fee_basis(self):
         """What the tariff charges for: read from the form as saved (payments.fees)."""
         from portal.filings.fees import fee_basis
@@ -149,6 +170,11 @@ EVENT_LABELS = {
     "accepted": _l("Accepted"),
     "returned_to_draft": _l("Returned to the drafts: the order was not paid"),
     "withdrawn": _l("Withdrawn"),
+    "created": _l("Draft created"),
+    "delivered": _l("Delivered to the office"),
+    "status": _l("Status from the office"),
+    "notification": _l("Notification from the office"),
+    "response_filed": _l("Response filed"),
 }
 
 
@@ -158,6 +184,8 @@ class FilingEvent(db.Model):
     __tablename__ = "filing_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The back office's id of an event it reported: the same report twice is recorded once.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id", ondelete="CASCADE"),
                                            index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,10 +196,15 @@ class FilingEvent(db.Model):
     filing: Mapped[Filing] = relationship(back_populates="events")
 
 
-def record_event(filing: Filing, kind: str, actor: User | None = None, **data: Any) -> FilingEvent:
+def record_event(filing: Filing, kind: str, actor: User | None = None, *,
+                 at: datetime | None = None, external_id: str | None = None,
+                 **data: Any) -> FilingEvent:
+    at = at or utcnow()
     event = FilingEvent(filing=filing, kind=kind, actor_id=actor.id if actor else None,
-                        data=data)
+                        data=data, at=at, external_id=external_id)
     db.session.add(event)
+    if filing.last_event_at is None or at >= filing.last_event_at:
+        filing.last_event_at, filing.last_event_kind = at, kind
     return event
 
 

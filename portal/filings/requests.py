@@ -38,7 +38,7 @@ def start_request(user: User, code: str, kind: IPKind, number: str | None = None
         if record is not None:
             values.update(_record_values(form, record, "rights-0-"))
     if notification_id and has_field(form, "notification_id"):
-        values["notification_id"] = str(notification_id)
+        values.update(_notification_values(user, notification_id))
     if user.role is Role.AGENT and has_field(form, "agent_name"):
         values.update(_agent_values(user))
     return create_draft(user, kind, code, values)
@@ -56,6 +56,18 @@ def _record_values(form, record, prefix: str) -> dict[str, str]:
     if has_field(form, "claims_count") and record.claims:
         values["claims_count"] = str(record.claims)
     return values
+
+
+def _notification_values(user: User, notification_id: str) -> dict[str, str]:
+    """The notification a response answers, when it is one of the user's."""
+    from portal.tracking.services import get_notification
+
+    notification = (get_notification(user, int(notification_id))
+                    if str(notification_id).isdigit() else None)
+    if notification is None:
+        return {}
+    return {"notification_id": str(notification.id), "notification_ref": notification.event_id,
+            "notification_date": notification.created_at.date().isoformat()}
 
 
 def has_field(form_class, name: str) -> bool:

@@ -181,8 +181,23 @@ def save_draft(filing: Filing, pairs: list[list[str]]) -> None:
     filing.reference = (form.reference.data or "").strip()[:100] or None
     filing.title = form.display_title()[:500] or None
     filing.applicant_names = "; ".join(form.applicant_names())[:1000] or None
-    filing.updated_at = utcnow()
+    filing.names_local = "; ".join(form.local_names())[:1000] or None
+    filing.client_id = _client_of(filing, form)
+    filing.updated_at = filing.last_event_at = utcnow()
+    filing.refresh_search_text()
     filing.problems = len(check_filing(filing, form))
+
+
+def _client_of(filing: Filing, form) -> int | None:
+    """The client-book entry the first applicant was taken from, if it is the filer's."""
+    from portal.clients.models import Client
+
+    entries = form.applicants.entries if hasattr(form, "applicants") else []
+    raw = entries[0].form.client_id.data if entries else None
+    if not raw or not str(raw).isdigit() or filing.firm_id is None:
+        return None
+    return db.session.scalar(select(Client.id).where(Client.id == int(raw),
+                                                     Client.firm_id == filing.firm_id))
 
 
 def check_filing(filing: Filing, form: ApplicationForm | None = None,

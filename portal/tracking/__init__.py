@@ -1,0 +1,1 @@
+"""After filing: the office's statuses, its notifications, deadlines and the calendar feed."""
