@@ -111,6 +111,31 @@ def unread_notifications() -> int:
     return unread_count(current_user)
 
 
+def office_status_name(code: str | None) -> str:
+    """The office's name of a status in the reader's language (its code when unknown)."""
+    if not code:
+        return ""
+    from flask_babel import get_locale
+
+    from portal.office.models import current_office
+    from portal.tracking.services import statuses
+
+    status = statuses().get(code)
+    office = current_office()
+    return status.name(str(get_locale() or "en"), office.default_locale if office else None) \
+        if status else code
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail; empty when there is neither a request nor SERVER_NAME to
+    build it from (the mail then tells the user where to look instead)."""
+    from flask import current_app, has_request_context, url_for
+
+    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
+        return ""
+    return url_for(endpoint, _external=True, **values)
+
+
 def register(app) -> None:
     from forms.parts.countries import country_name
     from forms.parts.goods import nice_classes
@@ -121,6 +146,8 @@ def register(app) -> None:
     app.jinja_env.globals["number_examples"] = number_examples
     app.jinja_env.globals["request_types"] = request_types
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    app.jinja_env.globals["office_status_name"] = office_status_name
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.globals.update(provider_label=provider_label,
                                  order_state_label=order_state_label,
                                  movement_label=movement_label, deposit_holder=deposit_holder,

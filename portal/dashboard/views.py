@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -62,33 +62,29 @@ def index():
 
 @login_required
 def export():
-    """The filtered list as CSV (UTF-8 with a byte-order mark, for spreadsheets)."""
+    """The filtered list as CSV (UTF-8 with a byte-order mark, for spreadsheets); built whole,
+    about 4 MB for 20,000 filings."""
     if current_user.role.is_office:
         return redirect(url_for("office.index"))
     user = current_user._get_current_object()
     _form, values = _filters(user)
     from portal.filters import event_label
 
-    def lines():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([_("Portal number"), _("Office number"), _("Kind"), _("Type"),
-                         _("Mark or title"), _("Applicant or owner"), _("Client"),
-                         _("Your reference"), _("Status"), _("Category"), _("Last event"),
-                         _("Last event on"), _("Next deadline")])
-        yield "\ufeff" + out.getvalue()
-        for row in queries.export_rows(user, values):
-            out.seek(0)
-            out.truncate()
-            f = row.filing
-            status, category = status_text(f, row.status)
-            writer.writerow([f.portal_number or "", f.office_number or "", f.kind.label,
-                             f.type_label, f.title or "", f.applicant_names or "",
-                             row.client or "", f.reference or "", status, category or "",
-                             event_label(f.last_event_kind) if f.last_event_kind else "",
-                             f.last_event_at.date().isoformat() if f.last_event_at else "",
-                             f.next_deadline.isoformat() if f.next_deadline else ""])
-            yield out.getvalue()
-
-    return Response(stream_with_context(lines()), mimetype="text/csv",
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("Portal number"), _("Office number"), _("Kind"), _("Type"),
+                     _("Mark or title"), _("Applicant or owner"), _("Client"),
+                     _("Your reference"), _("Status"), _("Category"), _("Last event"),
+                     _("Last event on"), _("Next deadline")])
+    for row in queries.export_rows(user, values):
+        f = row.filing
+        status, category = status_text(f, row.status)
+        writer.writerow([f.portal_number or "", f.office_number or "", f.kind.label,
+                         f.type_label, f.title or "", f.applicant_names or "",
+                         row.client or "", f.reference or "", status, category or "",
+                         event_label(f.last_event_kind) if f.last_event_kind else "",
+                         f.last_event_at.date().isoformat() if f.last_event_at else "",
+                         f.next_deadline.isoformat() if f.next_deadline else ""])
+    return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=filings.csv"})

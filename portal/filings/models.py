@@ -194,6 +194,7 @@ class FilingEvent(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     filing: Mapped[Filing] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
 
 
 def record_event(filing: Filing, kind: str, actor: User | None = None, *,

@@ -161,7 +161,7 @@ def _alert(filing: Filing, notification: Notification) -> None:
     with force_locale(locale):
         subject = str(_l("New notification from the office: %(subject)s",
                          subject=notification.subject))
-    queue_mail(db.session, user.email, subject, "emails/notification", locale, user=user,
+    queue_mail(db.session, user.email, subject, "notification", locale, user=user,
                filing=filing, notification=notification)
 
 

@@ -10,3 +10,9 @@
     }
   });
 })();
+
+// "Print" buttons (the file history): shown only where script can print.
+document.querySelectorAll(".js-print").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () { window.print(); });
+});

@@ -49,13 +49,15 @@ def test_starting_a_request_checks_kind_and_number(agent, tariff):
 
 
 def test_the_response_form_is_the_link_target_for_a_notification(agent, tariff):
+    """The link target takes the notification's id; one the user cannot see is not linked
+    (the inbox's own test, tests/tracking, follows a real notification through)."""
     page = agent.get("/requests/new/response?kind=patent&number=PT/2026/000001"
                      "&notification=42").get_data(as_text=True)
     assert 'name="notification_id" type="hidden" value="42"' in page
     filing_id = start_request(agent, "response", "patent", "PT/2026/000001",
                               notification_id="42")
     form = stored_form(db.session.get(Filing, filing_id))
-    assert form.notification_id.data == "42"
+    assert not form.notification_id.data
     assert form.right_numbers() == ["PT/2026/000001"]
 
 
