@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import defer
 
 from forms.dashboard import PIPELINE
 from payments.fees import office_zone
@@ -91,13 +92,21 @@ def page_of(user: User, f: dict, page: int = 1, per_page: int = PER_PAGE) -> Pag
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    query = (base.add_columns(OfficeStatus, Client.name)
-             .outerjoin(OfficeStatus, OfficeStatus.code == Filing.office_status)
-             .outerjoin(Client, Client.id == Filing.client_id)
-             .order_by(*ORDER.get(f.get("sort") or "activity", ORDER["activity"]))
-             .offset((page - 1) * per_page).limit(per_page))
-    rows = [Row(filing, status, client) for filing, status, client in db.session.execute(query)]
+    order = ORDER.get(f.get("sort") or "activity", ORDER["activity"])
+    # The page's ids first (a narrow sort), then those rows with what they show.
+    ids = list(db.session.scalars(base.with_only_columns(Filing.id).order_by(*order)
+                                  .offset((page - 1) * per_page).limit(per_page)))
+    rows = [Row(filing, status, client) for filing, status, client in db.session.execute(
+        _shown(select(Filing).where(Filing.id.in_(ids))).order_by(*order))] if ids else []
     return Page(rows, total, page, pages)
+
+
+def _shown(query):
+    """The columns a list shows, with the office status and the client; not the form."""
+    return (query.add_columns(OfficeStatus, Client.name)
+            .outerjoin(OfficeStatus, OfficeStatus.code == Filing.office_status)
+            .outerjoin(Client, Client.id == Filing.client_id)
+            .options(defer(Filing.form_data), defer(Filing.search_text)))
 
 
 def counters(user: User) -> dict[str, int]:
@@ -111,9 +120,7 @@ def counters(user: User) -> dict[str, int]:
 
 def export_rows(user: User, f: dict) -> Iterator[Row]:
     """Every filtered row, read in batches, for the CSV export."""
-    query = (filtered(user, f).add_columns(OfficeStatus, Client.name)
-             .outerjoin(OfficeStatus, OfficeStatus.code == Filing.office_status)
-             .outerjoin(Client, Client.id == Filing.client_id)
+    query = (_shown(filtered(user, f))
              .order_by(*ORDER.get(f.get("sort") or "activity", ORDER["activity"]))
              .execution_options(yield_per=500))
     for filing, status, client in db.session.execute(query):

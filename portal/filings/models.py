@@ -81,7 +81,8 @@ class Filing(db.Model):
                       Index("ix_filings_owner_status", "owner_id", "status"),
                       # the dashboard: a filer's filings by last activity
                       Index("ix_filings_firm_activity", "firm_id", "last_event_at", "id"),
-                      Index("ix_filings_owner_activity", "owner_id", "last_event_at", "id"))
+                      Index("ix_filings_owner_activity", "owner_id", "last_event_at", "id"),
+                      Index("ix_filings_firm_deadline", "firm_id", "next_deadline"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)

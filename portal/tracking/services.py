@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from payments.fees import office_today
 from portal.auth.models import User
@@ -269,19 +270,18 @@ def upcoming(user: User, months: int = HORIZON_MONTHS, today: date | None = None
                Notification.response_due <= until)
         .order_by(Notification.response_due).limit(limit))
     out += [Deadline(n.response_due, "response", f, n) for n, f in responses]
-    renewals = db.session.scalars(
-        select(Filing).where(visible_to(user), Filing.expires_on.is_not(None),
-                             Filing.expires_on >= today - relativedelta(months=6),
-                             Filing.expires_on <= until)
-        .order_by(Filing.expires_on).limit(limit))
-    out += [Deadline(f.expires_on, "renewal", f) for f in renewals]
-    granted = db.session.scalars(
-        select(Filing).where(visible_to(user), Filing.kind.in_(ANNUAL_FEE_KINDS),
-                             Filing.registration_number.is_not(None),
-                             Filing.next_deadline.is_not(None), Filing.next_deadline <= until)
-        .limit(limit))
-    for filing in granted:
-        annuity = next_annuity(filing, today)
+    # Renewals and annual fees: the filings whose next deadline (kept on the row) falls in
+    # the window, then which deadline it is.
+    due_soon = db.session.scalars(
+        select(Filing).options(defer(Filing.form_data), defer(Filing.search_text))
+        .where(visible_to(user), Filing.next_deadline.is_not(None),
+               Filing.next_deadline >= today - relativedelta(months=6),
+               Filing.next_deadline <= until)
+        .order_by(Filing.next_deadline).limit(limit))
+    for filing in due_soon:
+        if filing.expires_on and filing.expires_on <= until:
+            out.append(Deadline(filing.expires_on, "renewal", filing))
+        annuity = next_annuity(filing, today) if filing.registration_number else None
         if annuity and annuity[0] <= until:
             out.append(Deadline(annuity[0], "annuity", filing, year=annuity[1]))
     return sorted(out, key=lambda d: (d.due, d.filing.id))[:limit]

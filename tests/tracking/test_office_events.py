@@ -50,6 +50,7 @@ def test_an_unknown_status_is_kept_under_its_code(agent, tariff, statuses):
 def test_a_notification_reported_twice_appears_once_and_alerts_once(app, agent, tariff,
                                                                     statuses, users):
     users["agent"].locale = "fr"
+    db.session.commit()
     filing = accepted(agent)
     first, again = notify(filing), notify(filing)
     assert first.created and not again.created

@@ -86,6 +86,8 @@ def upgrade():
                               unique=False)
         batch_op.create_index('ix_filings_owner_activity', ['owner_id', 'last_event_at', 'id'],
                               unique=False)
+        batch_op.create_index('ix_filings_firm_deadline', ['firm_id', 'next_deadline'],
+                              unique=False)
     with op.batch_alter_table('filing_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_id', sa.String(length=100), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_filing_events_external_id'),
@@ -107,6 +109,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_filing_events_external_id'), type_='unique')
         batch_op.drop_column('external_id')
     with op.batch_alter_table('filings', schema=None) as batch_op:
+        batch_op.drop_index('ix_filings_firm_deadline')
         batch_op.drop_index('ix_filings_owner_activity')
         batch_op.drop_index('ix_filings_firm_activity')
         batch_op.drop_constraint(batch_op.f('fk_filings_client_id_clients'), type_='foreignkey')
