@@ -95,14 +95,30 @@ def test_the_inbox_unread_first_opening_marks_read_archive(agent, tariff, status
 
 
 def test_another_users_notification_gives_404(agent, applicant, tariff, statuses, users):
+    from portal.documents.models import Document
+    from portal.documents.storage import get_storage
+    from tests.filings.conftest import pdf_bytes
+
     filing = accepted(agent)
-    n = notify(filing).notification
+    data = pdf_bytes(1)
+    pdf = Document(owner_id=filing.owner_id, firm_id=filing.firm_id, filing=filing,
+                   slot="notification", kind="other", filename="letter.pdf",
+                   media_type="application/pdf", size=len(data), sha256="0" * 64, pages=1,
+                   storage_key=get_storage().put(data, suffix=".pdf"))
+    db.session.add(pdf)
+    db.session.flush()
+    n = record_office_event(filing, event_id="N-1", type="notification", subject="Objection 77",
+                            document=pdf).notification
+    db.session.commit()
+    download = agent.get(f"/filings/documents/{pdf.id}")
+    assert download.status_code == 200 and download.get_data() == data
+    download.close()
+    assert applicant.get(f"/filings/documents/{pdf.id}").status_code == 404
     assert applicant.get(f"/notifications/{n.id}").status_code == 404
     assert applicant.submit(f"/notifications/{n.id}/archive",
                             page="/notifications/").status_code == 404
     assert applicant.get(f"/notifications/?filing={filing.id}").status_code == 404
-    assert "Notification of formal" not in applicant.get("/notifications/").get_data(
-        as_text=True)
+    assert "Objection 77" not in applicant.get("/notifications/").get_data(as_text=True)
     assert unread_count(users["applicant"]) == 0
     assert n.read_at is None and n.archived_at is None
     # the response form does not link another user's notification
@@ -140,5 +156,6 @@ def test_responding_links_the_notification_and_the_file_history(agent, tariff, s
     assert n.responded_at is not None and n.response_filing_id == response_id
     history = agent.get(f"/filings/{filing.id}").get_data(as_text=True)
     assert "Notification from the office" in history and "Notification of formal" in history
+    assert "Sokha Chan" in history and "1 Street, Phnom Penh" in history  # the parties
     assert "Response filed" in history
     assert [e.kind for e in db.session.get(Filing, filing.id).events][-1] == "response_filed"
