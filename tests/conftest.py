@@ -75,6 +75,7 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "EXTENSION_MAX_MONTHS": 3,
         "RESTORATION_MONTHS_AFTER_CAUSE": 2,
         "RESTORATION_MONTHS_AFTER_LIMIT": 12,
+        "DEADLINE_HORIZON_MONTHS": 6,
         "RECEIPT_SIGNING_PKCS12": "",
         "RECEIPT_SIGNING_PASSWORD": "",
     }

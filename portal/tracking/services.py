@@ -29,8 +29,11 @@ from portal.tracking.models import Notification, OfficeStatus
 
 # The annual fees of these kinds fall due on each anniversary of the filing date.
 ANNUAL_FEE_KINDS = ("patent", "utility_model")
-# How far ahead the dashboard's "upcoming" panel and the calendar look.
-HORIZON_MONTHS = 6
+def horizon_months() -> int:
+    """How far ahead the dashboard's "Coming up" panel looks (DEADLINE_HORIZON_MONTHS)."""
+    from flask import current_app
+
+    return int(current_app.config.get("DEADLINE_HORIZON_MONTHS", 6))
 
 
 class EventError(ValueError):
@@ -257,10 +260,12 @@ def refresh_deadline(filing: Filing) -> None:
     filing.next_deadline = min(future) if future else None
 
 
-def upcoming(user: User, months: int = HORIZON_MONTHS, today: date | None = None,
+def upcoming(user: User, months: int | None = None, today: date | None = None,
              limit: int = 500) -> list[Deadline]:
-    """Responses due, renewals and annual fees falling due within `months`, soonest first."""
+    """Responses due, renewals and annual fees falling due within `months` (default: the
+    office's horizon), soonest first."""
     today = today or office_today()
+    months = months or horizon_months()
     until = today + relativedelta(months=months)
     out: list[Deadline] = []
     responses = db.session.execute(

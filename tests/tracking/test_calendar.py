@@ -63,3 +63,20 @@ def test_another_users_feed_shows_only_their_deadlines(agent, applicant, client,
     db.session.commit()
     body = client.get(make_feed(applicant)).get_data(as_text=True)
     assert "Secret letter" not in body and "BEGIN:VCALENDAR" in body
+
+
+def test_the_coming_up_panel_looks_as_far_as_the_office_says(app, agent, users, tariff,
+                                                             statuses):
+    from portal.tracking.services import upcoming
+
+    today = office_today()
+    for number, days in (("TM-000021", 20), ("TM-000022", 60)):
+        filing = accepted(agent, number=f"TM/2016/{number[-6:]}")
+        record_office_event(filing, event_id=f"S-{number}", type="status", status="registered",
+                            registration_number=number, expires_on=today + timedelta(days=days))
+        db.session.commit()
+    assert len(upcoming(users["agent"])) == 2
+    app.config["DEADLINE_HORIZON_MONTHS"] = 1
+    assert [d.filing.registration_number for d in upcoming(users["agent"])] == ["TM-000021"]
+    page = agent.get("/dashboard").get_data(as_text=True)
+    assert "TM-000021" in page[page.index("Coming up"):page.index("Coming up") + 2000]
