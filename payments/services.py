@@ -28,7 +28,7 @@ from payments.models import (
     Payment,
     PaymentState,
 )
-from payments.numbering import formatted
+from payments.numbering import formatted, next_number
 from payments.registry import get_provider
 from payments.states import transition
 from portal.auth.models import Role, User
@@ -178,6 +178,7 @@ def accept_filing(filing: Filing, order: Order, now) -> None:
     year = office_today().year
     code = "RQ" if filing.is_request else KIND_CODES[filing.kind.value]
     filing.portal_number = formatted(f"EF-{code}", year)
+    filing.accepted_seq = next_number("accepted")
     filing.status, filing.accepted_at = FilingStatus.ACCEPTED, now
     record_event(filing, "paid", None, order=order.number)
     record_event(filing, "accepted", None, portal_number=filing.portal_number)

@@ -151,6 +151,9 @@ def register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, dashboard_bp, filings_bp, requests_bp, clients_bp, orders_bp,
                office_bp, notifications_bp, calendar_bp):
         app.register_blueprint(bp)
+    from portal.api.setup import init_api
+
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -40,6 +40,40 @@ def register(app: Flask) -> None:
             click.echo(f"  {user.role.value:<10} {user.email}")
         click.echo(f"Password: {password}")
 
+    api_group = click.Group("api-client", help="API clients of the back office and others.")
+    app.cli.add_command(api_group)
+
+    @api_group.command("create")
+    @click.argument("name")
+    @click.option("--scopes", required=True,
+                  help='Space- or comma-separated, e.g. "submissions:read submissions:write".')
+    def api_client_create(name: str, scopes: str):
+        """Create an API client; its token is printed last, once (only a hash is kept)."""
+        from portal.api.models import create_client
+
+        wanted = [s for s in scopes.replace(",", " ").split() if s]
+        try:
+            client, token = create_client(name, wanted)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"API client {client.id} {client.name!r}: {' '.join(client.scopes)}")
+        click.echo(token)
+
+    @api_group.command("revoke")
+    @click.argument("client_id", type=int)
+    def api_client_revoke(client_id: int):
+        """Revoke an API client's token: it is refused from now on."""
+        from portal.api.models import ApiClient
+        from portal.timeutil import utcnow
+
+        client = db.session.get(ApiClient, client_id)
+        if client is None:
+            raise click.ClickException(f"no API client {client_id}")
+        client.revoked_at = client.revoked_at or utcnow()
+        db.session.commit()
+        click.echo(f"API client {client.id} {client.name!r} revoked")
+
     payments_group = click.Group("payments", help="Scheduled work on payments.")
     app.cli.add_command(payments_group)
 

@@ -86,8 +86,10 @@ def _batch(agent, rng, count, year, today, storage_key) -> None:
     specs = [_spec(rng, today) for _ in range(count)]
     firsts = {code: reserve(f"EF-{code}:{year}", sum(1 for s in specs if s["code"] == code))
               for code in {s["code"] for s in specs}}
-    for spec in specs:
+    seq = reserve("accepted", count)
+    for offset, spec in enumerate(specs):
         spec["portal_number"] = f"EF-{spec['code']}-{year}-{firsts[spec['code']]:06d}"
+        spec["seq"] = seq + offset
         firsts[spec["code"]] += 1
     filing_rows = [_filing_row(agent, spec, now) for spec in specs]
     ids = _insert(Filing, filing_rows, returning=True)
@@ -198,7 +200,8 @@ def _filing_row(agent: User, spec: dict, now) -> dict:
         "kind": kind, "filing_type": spec["filing_type"], "status": "accepted",
         "reference": spec["reference"], "title": spec["title"], "applicant_names": name,
         "names_local": local, "form_data": pairs, "problems": 0,
-        "portal_number": spec["portal_number"], "office_number": office_number,
+        "portal_number": spec["portal_number"], "accepted_seq": spec["seq"],
+        "office_number": office_number,
         "registration_number": registration, "expires_on": expires,
         "delivered_at": status_at, "office_status": spec["status"],
         "office_status_at": status_at, "submitted_at": accepted - timedelta(minutes=5),

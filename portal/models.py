@@ -14,6 +14,7 @@ from payments.models import (  # noqa: F401
     PaymentEvent,
     Refund,
 )
+from portal.api.models import ApiClient  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.auth.models import Firm, Role, User  # noqa: F401
 from portal.backoffice.models import OutboxMessage  # noqa: F401

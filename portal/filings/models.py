@@ -120,6 +120,10 @@ class Filing(db.Model):
     search_text: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Order of acceptance, from one counter whose row lock is held until the accepting
+    # transaction commits: a later number never becomes visible before an earlier one, so the
+    # back office's cursor over accepted filings skips and repeats nothing.
+    accepted_seq: Mapped[int | None] = mapped_column(unique=True, index=True)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id",
                                                                   ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
