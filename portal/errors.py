@@ -8,6 +8,7 @@ from flask import Flask, Response, g, jsonify, make_response, render_template, r
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.extensions import db
 
@@ -46,8 +47,9 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, title, message) -> Response:
-    if _wants_json():
-        response = jsonify(error={"code": code, "message": str(message)})
+    if _wants_json():  # the API's error form: a stable code word, as the API's own errors
+        name = HTTP_STATUS_CODES.get(code, "error").lower().replace(" ", "_")
+        response = jsonify(error={"code": name, "message": str(message)})
     else:
         response = make_response(render_template("errors/error.html", code=code, title=title,
                                                  message=message))

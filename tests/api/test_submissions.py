@@ -35,7 +35,7 @@ def test_no_token_a_bad_token_a_revoked_token_or_a_missing_scope(client, backoff
 
 def test_unknown_api_urls_and_bad_arguments_answer_json(client, backoffice):
     r = client.get("/api/v1/nowhere", headers=bearer(backoffice))
-    assert r.status_code == 404 and "error" in r.json
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
     r = client.get("/api/v1/submissions?limit=0", headers=bearer(backoffice))
     assert r.status_code == 422 and r.json["error"]["code"] == "invalid_request"
     r = client.get("/api/v1/submissions/999", headers=bearer(backoffice))
@@ -137,3 +137,12 @@ def test_api_client_create_prints_the_token_last(app):
     assert bad.exit_code != 0
     revoked = app.test_cli_runner().invoke(args=["api-client", "revoke", str(client.id)])
     assert revoked.exit_code == 0 and db.session.get(ApiClient, client.id).revoked_at
+
+
+def test_each_token_has_its_own_rate_limit(app, client, backoffice, reader):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    for _ in range(2):
+        assert client.get("/api/v1/submissions", headers=bearer(backoffice)).status_code == 200
+    r = client.get("/api/v1/submissions", headers=bearer(backoffice))
+    assert r.status_code == 429 and r.json["error"]["code"] == "too_many_requests"
+    assert client.get("/api/v1/submissions", headers=bearer(reader)).status_code == 200
