@@ -126,6 +126,7 @@ def from_environment() -> dict:
         "RESTORATION_MONTHS_AFTER_CAUSE": _env_int("RESTORATION_MONTHS_AFTER_CAUSE", 2),
         "RESTORATION_MONTHS_AFTER_LIMIT": _env_int("RESTORATION_MONTHS_AFTER_LIMIT", 12),
         "DEADLINE_HORIZON_MONTHS": _env_int("DEADLINE_HORIZON_MONTHS", 6),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT") or "600 per minute",
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "BANK_ACCOUNT_HOLDER": os.environ.get("BANK_ACCOUNT_HOLDER",
                                               "Demo Intellectual Property Office"),

@@ -76,6 +76,7 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "RESTORATION_MONTHS_AFTER_CAUSE": 2,
         "RESTORATION_MONTHS_AFTER_LIMIT": 12,
         "DEADLINE_HORIZON_MONTHS": 6,
+        "API_RATE_LIMIT": "600 per minute",
         "RECEIPT_SIGNING_PKCS12": "",
         "RECEIPT_SIGNING_PASSWORD": "",
     }

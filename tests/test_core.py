@@ -128,7 +128,9 @@ def test_office_number_formats_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("OFFICE_NUMBER_FORMATS",
                        '{"trademark": {"registration": "KH/\\\\d{5}/\\\\d{2}"}}')
     monkeypatch.setenv("RENEWAL_GRACE_MONTHS", "12")
+    monkeypatch.setenv("API_RATE_LIMIT", "100 per minute")
     cfg = from_environment()
+    assert cfg["API_RATE_LIMIT"] == "100 per minute"
     assert cfg["OFFICE_NUMBER_FORMATS"] == {"trademark": {"registration": r"KH/\d{5}/\d{2}"}}
     assert cfg["RENEWAL_GRACE_MONTHS"] == 12
     for bad in ('{"trademark": {"registration": "KH/(\\\\d"}}', "not json", '["x"]'):

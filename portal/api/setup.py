@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
 
 from portal.api.auth import ErrorSchema
@@ -41,7 +41,6 @@ def init_api(app: Flask) -> PortalApi:
         "\"message\"}}.")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     csrf.exempt(blp)
-    limiter.limit(lambda: app.config.get("API_RATE_LIMIT", "600 per minute"),
-                  key_func=_token_key)(blp)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(blp)
     api.register_blueprint(blp)
     return api
