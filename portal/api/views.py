@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
-from flask import send_file
+from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -21,13 +22,22 @@ from portal.api.auth import ApiError, ErrorSchema, handle_http_exception, requir
 from portal.backoffice.interchange import interchange
 from portal.documents.models import Document
 from portal.documents.storage import get_storage
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.filings.models import Filing
 from portal.tracking.services import EventError, record_office_event
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1",
                 description="The back office's contract: accepted submissions and events.")
 blp.register_error_handler(HTTPException, handle_http_exception)
+
+
+def _token_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return "api:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+
+
+# Once, here: the blueprint is shared by every app the process creates.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(blp)
 
 BEARER = [{"bearer": []}]
 
