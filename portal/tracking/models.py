@@ -79,11 +79,6 @@ class Notification(db.Model):
     filing = relationship("Filing", foreign_keys=[filing_id])
     document = relationship("Document")
 
-    @property
-    def is_open(self) -> bool:
-        """Still to be answered: a response is due and none has been filed."""
-        return self.response_due is not None and self.responded_at is None
-
 
 class CalendarFeed(db.Model):
     """A user's private iCalendar address: only a hash of its secret is kept."""
