@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import ValidationError
 
 from forms.base import PortalForm
-from forms.fields import RadioField, SelectField, choices
+from forms.fields import CheckboxesField, RadioField, SelectField, choices
 from forms.validators import EmailAddress, EqualTo, MaxLength, Optional, Required, StrongPassword
 from portal.config import LOCALES
 from portal.i18n import LANGUAGE_NAMES
@@ -125,3 +125,24 @@ class LanguageForm(PortalForm):
 
 class LogoutForm(PortalForm):
     """Logging out is a POST with a CSRF token, so no other site can log a user out."""
+
+
+TOKEN_SCOPES = [
+    ("filings:read", _l("Read your filings, drafts, cart and documents")),
+    ("filings:write", _l("Create and change drafts, upload documents, add to the cart and pay "
+                         "from your deposit account")),
+]
+
+
+class TokenForm(PortalForm):
+    """A new personal access token for a docketing system."""
+
+    name = StringField(
+        _l("Name of the token"), validators=[Required(), MaxLength(200)], filters=[strip],
+        description=_l("What the token is for, for example the name of your docketing "
+                       "system. Only you see it."))
+    scopes = CheckboxesField(
+        _l("What the token may do"), choices=choices(TOKEN_SCOPES),
+        default=["filings:read"], validators=[Required()],
+        description=_l("A token acts as you, on your own filings (and your firm's, for an "
+                       "agent). Give it only what the system needs."))

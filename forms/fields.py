@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from wtforms import fields
+from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
@@ -36,6 +36,18 @@ class SelectField(_EmptyIsNotAChoice, fields.SelectField):
 
 class RadioField(_EmptyIsNotAChoice, fields.RadioField):
     pass
+
+
+class CheckboxesField(fields.SelectMultipleField):
+    """Several of the choices, as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        offered = {value for value, *_rest in self.iter_choices()}
+        if any(value not in offered for value in self.data or []):
+            raise StopValidation(INVALID_CHOICE)
 
 
 class _StopOnBadInput:

@@ -19,7 +19,7 @@ from portal.auth.models import User
 from portal.backoffice.models import OutboxMessage, OutboxState
 from portal.extensions import db
 from portal.filings.models import FilingStatus, record_event
-from portal.txn import on_commit
+from portal.jobs.queue import enqueue
 
 
 class RefundError(Exception):
@@ -62,7 +62,7 @@ def refund(order: Order, *, reason: str, staff: User, item_id: int | None = None
     audit("payment.refunded", user=staff, obj=payment, order=order.number, amount=str(amount),
           item=item_id, reason=reason, before=str(left), after=str(left - amount))
     refund_id = row.id
-    on_commit(lambda: _issue_credit_note(refund_id))
+    enqueue("receipts.credit_note", refund_id=refund_id)
     return row
 
 
@@ -88,7 +88,3 @@ def _withdraw(item: OrderItem, staff: User) -> None:
     record_event(filing, "withdrawn", staff, refund=str(item.total))
 
 
-def _issue_credit_note(refund_id: int) -> None:
-    from portal.receipts.services import issue_credit_note
-
-    issue_credit_note(refund_id)

@@ -35,8 +35,8 @@ from portal.auth.models import Role, User
 from portal.backoffice.models import OutboxMessage
 from portal.extensions import db
 from portal.filings.models import KIND_CODES, Filing, FilingStatus, record_event
+from portal.jobs.queue import enqueue, kick_connector
 from portal.timeutil import utcnow
-from portal.txn import on_commit
 
 
 class AmountMismatch(Exception):
@@ -166,8 +166,8 @@ def _mark_paid(order: Order) -> None:
         _credit_top_up(order)
     for item in order.items:
         accept_filing(item.filing, order, now)
-    order_id = order.id
-    on_commit(lambda: _issue_receipts(order_id))
+    enqueue("receipts.issue", order_id=order.id)
+    kick_connector()
 
 
 def accept_filing(filing: Filing, order: Order, now) -> None:
@@ -204,12 +204,6 @@ def fail_payment(payment: Payment, to: PaymentState, *, kind: str,
                 record_event(item.filing, "returned_to_draft", None, order=order.number,
                              reason=to.value)
     return True
-
-
-def _issue_receipts(order_id: int) -> None:
-    from portal.receipts.services import issue_order_receipts
-
-    issue_order_receipts(order_id)
 
 
 def settle_from_provider(payment: Payment, *, kind: str,

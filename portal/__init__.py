@@ -69,6 +69,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     limiter.init_app(app)
+    if app.config.get("JOBS_MODE") == "celery":
+        from portal.jobs.celery_app import init_celery
+
+        init_celery(app)
     https = app.config["PORTAL_HTTPS"]
     talisman.init_app(
         app,
@@ -133,7 +137,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that will write may ask to take the write lock at once (see
+        # portal.txn.begin_write): a deferred one that reads first cannot upgrade once another
+        # process has written, and fails instead of waiting.
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

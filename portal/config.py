@@ -96,9 +96,23 @@ def from_environment() -> dict:
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
+        # The portal's public address, for links made outside a request (mail, deliveries).
+        "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         "BACKOFFICE_URL": os.environ.get("BACKOFFICE_URL", ""),
         "BACKOFFICE_TOKEN": os.environ.get("BACKOFFICE_TOKEN", ""),
         "CONNECTOR_RETRY_BASE_SECONDS": float(os.environ.get("CONNECTOR_RETRY_BASE_SECONDS", 30)),
+        # Tries before a delivery is dead-lettered; the longest wait between two; one try's
+        # time limit (connect and each read); how often the worker looks for due deliveries.
+        "CONNECTOR_MAX_ATTEMPTS": _env_int("CONNECTOR_MAX_ATTEMPTS", 12),
+        "CONNECTOR_RETRY_MAX_SECONDS": float(os.environ.get("CONNECTOR_RETRY_MAX_SECONDS",
+                                                            6 * 3600)),
+        "CONNECTOR_TIMEOUT_SECONDS": float(os.environ.get("CONNECTOR_TIMEOUT_SECONDS", 30)),
+        "CONNECTOR_POLL_SECONDS": float(os.environ.get("CONNECTOR_POLL_SECONDS", 5)),
+        "CONNECTOR_LEASE_SECONDS": float(os.environ.get("CONNECTOR_LEASE_SECONDS") or 0) or None,
+        # Who runs background jobs: "worker" (`flask worker`, the embedded default), "celery"
+        # (REDIS_URL set) or "inline" (in the web process after the commit).
+        "JOBS_MODE": os.environ.get("JOBS_MODE")
+        or ("celery" if os.environ.get("REDIS_URL") else "worker"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _env_int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS"),
@@ -164,3 +178,4 @@ class Defaults:
     LOGIN_PER_ACCOUNT_LIMIT = "5 per minute;20 per hour"
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_TIMEOUT = 10
+    JOB_MAX_ATTEMPTS = 8

@@ -64,9 +64,13 @@ def reserve(name: str, count: int) -> int:
     return last - count + 1
 
 
-def seed_filings(agent: User, n: int, *, seed: int = 2026,
+def seed_filings(agent: User, n: int, *, seed: int = 2026, delivered: float = 0.0,
                  progress: Callable[[int], None] | None = None) -> int:
-    """Create `n` accepted filings owned by `agent`; returns how many were made."""
+    """Create `n` accepted filings owned by `agent`; returns how many were made.
+
+    With `delivered` 0 (the default) every one has a due outbox row, for the connector to
+    deliver; a share between 0 and 1 makes that share look delivered long ago, with the office's
+    statuses and some notifications (a docket with a history, for the dashboard)."""
     rng = random.Random(seed)
     today = office_today()
     year = today.year
@@ -74,16 +78,16 @@ def seed_filings(agent: User, n: int, *, seed: int = 2026,
     made = 0
     while made < n:
         count = min(BATCH, n - made)
-        _batch(agent, rng, count, year, today, storage_key)
+        _batch(agent, rng, count, year, today, storage_key, delivered)
         made += count
         if progress:
             progress(made)
     return made
 
 
-def _batch(agent, rng, count, year, today, storage_key) -> None:
+def _batch(agent, rng, count, year, today, storage_key, delivered) -> None:
     now = utcnow()
-    specs = [_spec(rng, today) for _ in range(count)]
+    specs = [_spec(rng, today, delivered) for _ in range(count)]
     firsts = {code: reserve(f"EF-{code}:{year}", sum(1 for s in specs if s["code"] == code))
               for code in {s["code"] for s in specs}}
     seq = reserve("accepted", count)
@@ -145,11 +149,11 @@ def _insert(model, rows: list[dict], *, returning: bool = False) -> list[int]:
     return []
 
 
-def _spec(rng: random.Random, today) -> dict:
+def _spec(rng: random.Random, today, delivered_share: float) -> dict:
     kind = rng.choice(KINDS)
     filing_type = (rng.choice(REQUESTS[kind]) if rng.random() < REQUEST_SHARE
                    else "application")
-    delivered = rng.random() < 0.85
+    delivered = rng.random() < delivered_share
     statuses = STATUSES["request" if filing_type != "application" else "application"]
     status = rng.choice(statuses) if delivered else None
     accepted = today - timedelta(days=rng.randint(1, 3650))

@@ -1,7 +1,10 @@
 """Outgoing mail in the recipient's language, with a text and an HTML part.
 
-Services queue mail on the database session; it leaves only after that transaction commits (a
-rolled-back registration sends nothing; see portal.txn). With MAIL_SERVER set it goes over SMTP;
+Services queue mail on the database session: the message is built at once (in the request's
+language and context) and kept as a "mail.send" job (portal.jobs) of that transaction, so it
+leaves only after the commit (a rolled-back registration sends nothing), and a mail server that
+is down delays it instead of losing it: the job is tried again. With MAIL_SERVER set it goes over
+SMTP;
 without it (the embedded default) each message is written as an .eml file under the data dir,
 where office staff read it at /office/mail.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -19,8 +23,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from portal.jobs.queue import enqueue, job
 from portal.timeutil import utcnow
-from portal.txn import on_commit
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +53,20 @@ def build_message(to: str, subject, template: str, locale: str | None, **context
 
 
 def queue_mail(session: Session, to: str, subject, template: str, locale: str | None,
-               **context) -> EmailMessage:
-    """Build the message now (in the request's context) and send it after the next commit."""
+               attachments: tuple[tuple[bytes, str, str], ...] = (), **context) -> EmailMessage:
+    """Build the message now (in the request's context) and send it after the next commit.
+    `attachments` are (bytes, filename, media type)."""
     msg = build_message(to, subject, template, locale, **context)
-    app = current_app._get_current_object()
-
-    def send():
-        with app.app_context():
-            try:
-                deliver(msg)
-            except (OSError, smtplib.SMTPException):
-                # The transaction is already committed; the user can ask for the mail again.
-                log.exception("mail to %s could not be sent", msg["To"])
-
-    on_commit(send, session)
+    for content, filename, media_type in attachments:
+        maintype, subtype = media_type.split("/", 1)
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    enqueue("mail.send", message=msg.as_string(policy=policy.SMTP))
     return msg
+
+
+@job("mail.send")
+def send_job(message: str) -> None:
+    deliver(message_from_string(message, policy=policy.default))
 
 
 def deliver(msg: EmailMessage) -> None:

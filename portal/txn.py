@@ -23,6 +23,16 @@ def on_commit(fn: Callable[[], None], session: Session | None = None) -> None:
     session.info.setdefault(_KEY, []).append(fn)
 
 
+def begin_write(session: Session | None = None) -> None:
+    """End the current transaction (committing it) and begin one that will write: on SQLite
+    it takes the write lock at its start (BEGIN IMMEDIATE), waiting for other writers, so that
+    what it reads is still true when it writes. Background workers use it next to the web
+    processes; PostgreSQL needs nothing (its row locks do that work)."""
+    session = session or db.session()
+    session.commit()
+    session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
 def _run(session: Session) -> None:
     if session.in_nested_transaction():
         # A savepoint was released (begin_nested): the real commit is still to come.

@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 
-from flask import current_app, request, send_file
+from flask import Response, current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException
 
 from portal.api.auth import ApiError, ErrorSchema, handle_http_exception, require
 from portal.backoffice.interchange import interchange
+from portal.backoffice.st96 import St96NotAvailable, st96_xml
+from portal.documents.checks import FORMATS
 from portal.documents.models import Document
 from portal.documents.storage import get_storage
 from portal.extensions import db, limiter
@@ -40,11 +42,18 @@ def _token_key() -> str:
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_token_key)(blp)
 
 BEARER = [{"bearer": []}]
+# Ids and cursors are the database's 32-bit integers: a larger one names nothing (404 in a
+# path, 422 in a query), never a server error.
+MAX_ID = 2**31 - 1
+ID = f"int(max={MAX_ID})"
+BINARY = {"type": "string", "format": "binary"}
+# What a stored document may be (the upload checks let nothing else in).
+DOCUMENT_MEDIA_TYPES = sorted({f.media_type for f in FORMATS.values()})
 
 
 class PageArgs(Schema):
     status = fields.String(load_default="accepted", validate=validate.OneOf(["accepted"]))
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
                            metadata={"description": "The cursor of the last item already read "
                                                     "(0 to start)."})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
@@ -80,6 +89,9 @@ class Submission(Schema):
     documents = fields.List(fields.Dict(), required=True)
     fees = fields.Dict(required=True)
     payment = fields.Dict(required=True)
+    links = fields.Dict(required=True, metadata={
+        "description": "`self` and `events`: the API URLs of this submission and of its "
+                       "events (where the back office reports status changes)."})
 
 
 class EventDocument(Schema):
@@ -139,26 +151,47 @@ class Submissions(MethodView):
                 "next": rows[-1].accepted_seq if more else None}
 
 
-@blp.route("/submissions/<int:submission_id>")
+class SubmissionArgs(Schema):
+    format = fields.String(
+        load_default="json", validate=validate.OneOf(["json", "st96"]),
+        metadata={"description": "`json`: the interchange form. `st96`: WIPO ST.96 XML "
+                                 "(version 6.0, `application/xml`), a `tmk:TrademarkApplication` "
+                                 "or a `dgn:DesignApplication`; other kinds and types have no "
+                                 "ST.96 application document and answer 406 with the code "
+                                 "`st96_not_available`."})
+
+
+@blp.route(f"/submissions/<{ID}:submission_id>")
 class SubmissionView(MethodView):
     decorators = [require("submissions:read")]
 
+    @blp.arguments(SubmissionArgs, location="query")
     @blp.response(200, Submission)
     @blp.alt_response(404, schema=ErrorSchema)
-    @blp.doc(security=BEARER)
-    def get(self, submission_id: int):
-        """One submission in the interchange form."""
-        return interchange(accepted_filing(submission_id))
+    @blp.alt_response(406, schema=ErrorSchema,
+                      description="`format=st96` for a submission that has no ST.96 form.")
+    @blp.doc(security=BEARER, responses={200: {"content": {"application/xml": {
+        "schema": {"type": "string", "description": "WIPO ST.96 XML (format=st96)."}}}}})
+    def get(self, args, submission_id: int):
+        """One submission in the interchange form, or as WIPO ST.96 XML."""
+        filing = accepted_filing(submission_id)
+        if args["format"] == "st96":
+            try:
+                return Response(st96_xml(filing), mimetype="application/xml")
+            except St96NotAvailable as exc:
+                raise ApiError(406, "st96_not_available", str(exc)) from exc
+        return interchange(filing)
 
 
-@blp.route("/submissions/<int:submission_id>/documents/<int:document_id>")
+@blp.route(f"/submissions/<{ID}:submission_id>/documents/<{ID}:document_id>")
 class SubmissionDocument(MethodView):
     decorators = [require("submissions:read")]
 
-    @blp.response(200, {"format": "binary", "type": "string"},
-                  content_type="application/octet-stream")
+    @blp.response(200, BINARY, content_type="application/pdf",
+                  description="The bytes, with the document's own media type.")
     @blp.alt_response(404, schema=ErrorSchema)
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses={200: {"content": {
+        media_type: {"schema": BINARY} for media_type in DOCUMENT_MEDIA_TYPES}}})
     def get(self, submission_id: int, document_id: int):
         """A document's bytes."""
         filing = accepted_filing(submission_id)
@@ -170,7 +203,7 @@ class SubmissionDocument(MethodView):
                          max_age=0)
 
 
-@blp.route("/submissions/<int:submission_id>/events")
+@blp.route(f"/submissions/<{ID}:submission_id>/events")
 class SubmissionEvents(MethodView):
     decorators = [require("submissions:write")]
 

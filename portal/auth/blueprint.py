@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from portal.auth import views
+from portal.auth import tokens, views
 
 bp = Blueprint("auth", __name__)
 
@@ -23,3 +23,7 @@ bp.add_url_rule("/account/language", "account_language", views.account_language,
 bp.add_url_rule("/account/firm/invite", "invite_colleague", views.invite_colleague,
                 methods=["POST"])
 bp.add_url_rule("/account/sessions/end", "end_sessions", views.end_sessions, methods=["POST"])
+bp.add_url_rule("/account/tokens", "tokens", tokens.tokens)
+bp.add_url_rule("/account/tokens/new", "create_token", tokens.create_token, methods=["POST"])
+bp.add_url_rule("/account/tokens/<int:token_id>/revoke", "revoke_token", tokens.revoke_token,
+                methods=["POST"])

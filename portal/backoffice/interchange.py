@@ -1,11 +1,12 @@
 """The interchange form of a filing (DESIGN.md): what the back office receives and pulls.
 
     {id, portal_number, kind, type, submitted_at, accepted_at, reference, parties, data,
-     documents, fees, payment}
+     documents, fees, payment, links}
 
 `data` is the filing's form as structured values (dates as ISO strings), without the parts
 given elsewhere (reference, parties); `documents` carry their metadata, SHA-256 and the API URL
-of their bytes; `fees` are the lines frozen on the order.
+of their bytes; `fees` are the lines frozen on the order; `links` are the API URLs of the
+submission itself and of its events (where the back office reports back).
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def interchange(filing: Filing) -> dict:
                     "order": order.number if order else None,
                     "reference": payment.provider_reference if payment else None,
                     "paid_at": plain(order.paid_at) if order else None},
+        "links": {
+            "self": url_for("api.SubmissionView", submission_id=filing.id, _external=True),
+            "events": url_for("api.SubmissionEvents", submission_id=filing.id, _external=True),
+        },
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -14,7 +16,24 @@ from portal.filings.models import Filing
 from portal.txn import on_commit
 
 __all__ = ["DocumentRejected", "attach_upload", "copy_document", "discard_document",
-           "may_download"]
+           "may_download", "upload_slot"]
+
+_DESIGN_VIEWS = re.compile(r"^designs-(\d+)-views$")
+
+
+def upload_slot(form, name: str) -> tuple[str, str, bool] | None:
+    """Where an upload named `name` goes on the form: (slot, document kind, several allowed),
+    or None. A form's DOCUMENTS name its slots; a design's views go under the design's key."""
+    if name in form.DOCUMENTS:
+        slot = form.DOCUMENTS[name]
+        return name, slot.kind, slot.multiple
+    match = _DESIGN_VIEWS.match(name)
+    if match and hasattr(form, "designs"):
+        index = int(match.group(1))
+        if index < len(form.designs.entries):
+            key = form.designs.entries[index].form.key.data
+            return f"design:{key}", form.VIEW_SLOT.kind, True
+    return None
 
 
 def read_upload(upload: FileStorage, kind: DocumentKind | str) -> bytes:

@@ -19,10 +19,15 @@ from portal.extensions import db, talisman
 from portal.filings import fees as filing_fees
 from portal.filings import requests as request_services
 from portal.filings import services
-from portal.filings.documents import DocumentRejected, attach_upload, discard_document, may_download
+from portal.filings.documents import (
+    DocumentRejected,
+    attach_upload,
+    discard_document,
+    may_download,
+    upload_slot,
+)
 from portal.filings.models import IPKind
 
-_DESIGN_VIEWS = re.compile(r"^designs-(\d+)-views$")
 _PARTY_ENTRY = re.compile(r"^(applicants-\d+|holder|new_owner|licensee|creditor)$")
 BULK_FILE_LIMIT = 2 * 1024 * 1024
 
@@ -141,7 +146,7 @@ def _handle_uploads(filing, form) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in request.files:
         uploads = [f for f in request.files.getlist(name) if f and f.filename]
-        target = _slot_for(form, name)
+        target = upload_slot(form, name)
         if not uploads or target is None:
             continue
         slot, kind, multiple = target
@@ -152,19 +157,6 @@ def _handle_uploads(filing, form) -> dict[str, list[str]]:
                 errors.setdefault(slot, []).append(
                     _("%(file)s: %(reason)s", file=upload.filename, reason=str(exc.message)))
     return errors
-
-
-def _slot_for(form, name: str) -> tuple[str, str, bool] | None:
-    if name in form.DOCUMENTS:
-        slot = form.DOCUMENTS[name]
-        return name, slot.kind, slot.multiple
-    match = _DESIGN_VIEWS.match(name)
-    if match and hasattr(form, "designs"):
-        index = int(match.group(1))
-        if index < len(form.designs.entries):
-            key = form.designs.entries[index].form.key.data
-            return f"design:{key}", form.VIEW_SLOT.kind, True
-    return None
 
 
 def render_edit(filing, form, *, problems=None, upload_errors=None, import_result=None):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 from jinja2.filters import do_filesizeformat
@@ -26,6 +25,7 @@ from portal.documents.checks import DocumentKind
 from portal.documents.storage import get_storage
 from portal.extensions import db
 from portal.filters import money
+from portal.jobs.queue import job
 from portal.mail import queue_mail
 from portal.office.models import current_office
 from portal.receipts.models import Receipt
@@ -43,18 +43,13 @@ def filing_type_label(code: str) -> str:
     return str(FILING_TYPE_LABELS.get(code, code))
 
 
+@job("receipts.issue")
 def issue_order_receipts(order_id: int) -> None:
-    """Render what is missing for a paid order, in a transaction of its own."""
-    app = current_app._get_current_object()
-    with app.app_context():
-        try:
-            _issue(order_id)
-            db.session.commit()
-        except Exception:  # the payment stands; a later view or command issues it again
-            db.session.rollback()
-            log.exception("receipts of order %s could not be issued", order_id)
-        finally:
-            db.session.remove()
+    """Render what is missing for a paid order, in a transaction of its own (a background job
+    after the payment's commit; a failure leaves the job to be tried again, and the order's
+    page issues what is still missing on demand)."""
+    _issue(order_id)
+    db.session.commit()
 
 
 def _issue(order_id: int) -> Receipt | None:
@@ -175,25 +170,19 @@ def acknowledgement_context(order: Order, item, receipt_number: str) -> dict:
 
 def _mail_receipt(order: Order, receipt: Receipt) -> None:
     user = order.user
-    message = queue_mail(db.session, user.email, _l("Receipt %(number)s for order %(order)s",
-                                                    number=receipt.number, order=order.number),
-                         "order_paid", order.locale, user=user, order=order, receipt=receipt)
-    message.add_attachment(get_storage().read(receipt.storage_key), maintype="application",
-                           subtype="pdf", filename=f"{receipt.number}.pdf")
+    queue_mail(db.session, user.email, _l("Receipt %(number)s for order %(order)s",
+                                          number=receipt.number, order=order.number),
+               "order_paid", order.locale, user=user, order=order, receipt=receipt,
+               attachments=((get_storage().read(receipt.storage_key),
+                             f"{receipt.number}.pdf", "application/pdf"),))
 
 
+@job("receipts.credit_note")
 def issue_credit_note(refund_id: int) -> None:
-    """The credit note of a refund, in a transaction of its own, after the refund's commit."""
-    app = current_app._get_current_object()
-    with app.app_context():
-        try:
-            _credit_note(refund_id)
-            db.session.commit()
-        except Exception:  # the refund stands; the note is issued again on the next view
-            db.session.rollback()
-            log.exception("credit note of refund %s could not be issued", refund_id)
-        finally:
-            db.session.remove()
+    """The credit note of a refund, in a transaction of its own (a background job after the
+    refund's commit)."""
+    _credit_note(refund_id)
+    db.session.commit()
 
 
 def _credit_note(refund_id: int) -> Receipt | None:

@@ -28,7 +28,7 @@ def notified_filing(app) -> int:
     with app.test_request_context("/"):
         seed_statuses()
         agent = db.session.scalar(db.select(User).where(User.email == "agent@example.org"))
-        seed_filings(agent, 1, seed=3)
+        seed_filings(agent, 1, seed=3, delivered=0.85)
         filing = db.session.scalar(db.select(Filing))
         filing.kind, filing.filing_type, filing.office_number = (
             IPKind.TRADEMARK, "application", "TM/2026/000555")
