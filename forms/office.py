@@ -35,3 +35,7 @@ class RefundForm(PortalForm):
         _l("Amount (leave empty for all of it)"), places=2, validators=[Optional(), NumberRange(
             min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
     reason = StringField(_l("Reason"), validators=[Required(), MaxLength(500)])
+
+
+class ReplayForm(PortalForm):
+    """Send a rejected or dead delivery to the back office again (the button is the form)."""

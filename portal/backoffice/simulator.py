@@ -25,7 +25,7 @@ from pathlib import Path
 
 import requests
 from flask import Flask, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
 from flask_wtf.file import FileAllowed, FileField
@@ -207,6 +207,7 @@ def create_sim_app(*, db_path: Path, portal_url: str, portal_token: str,
                               NotificationForm(prefix=f"n{i}", event_id=uuid.uuid4().hex))
                  for i, row in enumerate(rows)}
         return render_template("backoffice_sim/index.html", rows=rows, forms=forms,
+                               locale=str(get_locale()),
                                total=store.count(), portal_url=portal_url,
                                has_token=bool(portal_token), events=store.events)
 

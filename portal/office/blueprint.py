@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from portal.office import views
+from portal.office import deliveries, views
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -18,3 +18,7 @@ bp.add_url_rule("/orders", "orders", views.orders)
 bp.add_url_rule("/orders/<int:order_id>", "order", views.order)
 bp.add_url_rule("/orders/<int:order_id>/refund", "refund", views.refund, methods=["POST"])
 bp.add_url_rule("/receipts/<int:receipt_id>", "receipt_file", views.receipt_file)
+bp.add_url_rule("/deliveries", "deliveries", deliveries.index)
+bp.add_url_rule("/deliveries/<int:message_id>", "delivery", deliveries.show)
+bp.add_url_rule("/deliveries/<int:message_id>/replay", "replay_delivery", deliveries.replay,
+                methods=["POST"])

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Receiver:
     def __init__(self, *, fail=0.0, fail_after_store=0.0, drop=0.0, slow=0.0,
-                 slow_seconds=3.0, status=None, seed=7):
+                 slow_seconds=3.0, status=None, delay=0.0, seed=7):
         self.fail, self.fail_after_store, self.drop, self.slow = fail, fail_after_store, drop, slow
-        self.slow_seconds, self.status = slow_seconds, status
+        self.slow_seconds, self.status, self.delay = slow_seconds, status, delay
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.stored: dict[str, dict] = {}    # key -> body, once
@@ -77,6 +77,8 @@ class Receiver:
                 return
             if fate == "slow":
                 time.sleep(self.slow_seconds)
+            if self.delay:
+                time.sleep(self.delay)
             if self.status is not None:
                 self.answer(request, self.status, {"error": "as told"})
                 return
