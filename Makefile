@@ -10,7 +10,7 @@ PORT ?= 5000
 # Debian packages: what the portal needs to run, and what the test suite adds.
 VENV_PKG := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv)
 APT_RUN := $(VENV_PKG) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
-APT_TEST := postgresql chromium gettext poppler-utils
+APT_TEST := postgresql redis-server chromium gettext poppler-utils
 
 .PHONY: install install-test run test test-sqlite test-postgres lint translations \
         translations-extract translations-update translations-compile clean
@@ -34,9 +34,7 @@ $(BIN)/.installed-test: pyproject.toml
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "The portal is at http://$(HOST):$(PORT)/"
-	$(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) --access-logfile - \
-	  'portal:create_app()'
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ claims its rows first (portal.jobs.queue.claim_rows), so no row is worked on twi
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask
@@ -40,6 +41,7 @@ def init_celery(app: Flask) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
         worker_hijack_root_logger=False,
         timezone="UTC",
+        beat_schedule_filename=str(Path(cfg["PORTAL_DATA_DIR"]) / "celerybeat-schedule"),
         beat_schedule={
             "connector": {"task": "portal.deliver", "schedule": poll,
                           "options": {"expires": max(poll, 1.0)}},
