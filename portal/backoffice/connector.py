@@ -28,7 +28,7 @@ from datetime import timedelta
 
 import requests
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.backoffice.interchange import interchange
 from portal.backoffice.models import DeliveryAttempt, OutboxMessage, OutboxState
@@ -79,7 +79,8 @@ def deliver_due(*, limit: int | None = None, ids: list[int] | None = None,
     try:
         while limit is None or done.total() < limit:
             token, claimed = claim_rows(OutboxMessage, OutboxMessage.next_attempt_at,
-                                        OutboxState.DUE, limit=1, lease=lease(), ids=ids)
+                                        OutboxState.DUE, limit=1, lease=lease(), ids=ids,
+                                        then=_log_attempt)
             if not claimed:
                 break
             done[deliver_claimed(claimed[0], token, http)] += 1
@@ -89,14 +90,21 @@ def deliver_due(*, limit: int | None = None, ids: list[int] | None = None,
     return done
 
 
+def _log_attempt(token: str, ids: list[int]) -> None:
+    """With the claim, in its transaction: the try is on record before it is made."""
+    worker = worker_name()
+    for message_id in ids:
+        db.session.add(DeliveryAttempt(
+            message_id=message_id, worker=worker, claim=token,
+            number=select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
+            .scalar_subquery()))
+
+
 def deliver_claimed(message_id: int, token: str, http: requests.Session) -> str:
     """Send one claimed row and record what became of it; the outcome's name."""
-    begin_write()
+    attempt_id = db.session.scalar(select(DeliveryAttempt.id).where(
+        DeliveryAttempt.message_id == message_id, DeliveryAttempt.claim == token))
     message = db.session.get(OutboxMessage, message_id)
-    attempt = DeliveryAttempt(message=message, number=message.attempts, worker=worker_name())
-    db.session.add(attempt)
-    db.session.commit()  # the try is on record before it is made
-    attempt_id = attempt.id
     with current_app.test_request_context("/", base_url=current_app.config["PORTAL_URL"]):
         body = interchange(message.filing)  # document URLs are the portal's public ones
     uuid = message.filing.uuid

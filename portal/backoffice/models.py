@@ -65,5 +65,6 @@ class DeliveryAttempt(db.Model):
     error: Mapped[str | None] = mapped_column(String(1000))
     duration_ms: Mapped[int | None]
     worker: Mapped[str | None] = mapped_column(String(100))
+    claim: Mapped[str | None] = mapped_column(String(32))  # the claim it was made under
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attempt_log")

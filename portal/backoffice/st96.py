@@ -44,6 +44,8 @@ MARK_CATEGORIES = {"individual": "Individual mark", "collective": "Collective ma
 FILE_FORMATS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
 SOUND_FORMATS = {"audio/mpeg": "MP3", "audio/wav": "WAV", "audio/x-wav": "WAV",
                  "audio/vnd.wave": "WAV"}
+# The fee reductions ST.96 can say (for designs only); the others have no category.
+BUSINESS_STATUS = {"standard": "Undiscounted", "small_entity": "Small"}
 # ST.96 has no category for a bank transfer: it is left out.
 PAYMENT_MODES = {"deposit_account": "Current account", "stripe": "Card"}
 OFFICE_SLOTS = {"notification"}  # documents the office sent: not part of the application
@@ -118,6 +120,7 @@ def design_application(filing: Filing, form, office: Office) -> ET.Element:
     _documents(root, filing)
     _payment(root, filing, office)
     sub(root, "com:ApplicationDate", _filing_date(filing, office))
+    sub(root, "com:BusinessEntityStatusCategory", BUSINESS_STATUS.get(form.fee_category.data))
     return root
 
 

@@ -88,11 +88,12 @@ def dispatch(app, job_id: int) -> None:
     # "worker": the worker's poll finds it.
 
 
-def claim_rows(model, time_column, due, *, limit: int, lease: timedelta,
-               ids=None) -> tuple[str, list[int]]:
+def claim_rows(model, time_column, due, *, limit: int, lease: timedelta, ids=None,
+               then: Callable[[str, list[int]], None] | None = None) -> tuple[str, list[int]]:
     """Claim up to `limit` due rows of `model` (a table with id, state, claim, attempts and a
     not-before `time_column`): one UPDATE whose subquery skips rows other workers hold on
-    PostgreSQL. Returns the claim and the ids, oldest first; commits."""
+    PostgreSQL. Returns the claim and the ids, oldest first; `then(claim, ids)` runs in the
+    same transaction, which commits."""
     now = utcnow()
     token = uuid.uuid4().hex
     pick = (select(model.id).where(model.state == due, time_column <= now)
@@ -106,8 +107,11 @@ def claim_rows(model, time_column, due, *, limit: int, lease: timedelta,
         update(model).where(model.id.in_(pick.scalar_subquery()))
         .values({"claim": token, time_column.key: now + lease, "attempts": model.attempts + 1})
         .returning(model.id).execution_options(synchronize_session=False)).all()
+    claimed = sorted(claimed)
+    if then is not None and claimed:
+        then(token, claimed)
     db.session.commit()
-    return token, sorted(claimed)
+    return token, claimed
 
 
 def retry_delay(attempt: int, base: float, ceiling: float) -> float:

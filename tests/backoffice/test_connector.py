@@ -103,8 +103,8 @@ def test_a_refusal_is_kept_for_staff_and_not_tried_again(app, users):
 @pytest.mark.parametrize("trouble", ["server_error", "refused", "timeout", "too_many"])
 def test_failures_are_tried_again_later_then_dead_lettered(app, users, trouble):
     [filing] = accepted(users["agent"], 1)
-    app.config.update(CONNECTOR_TIMEOUT_SECONDS=0.3, CONNECTOR_RETRY_BASE_SECONDS=0.05,
-                      CONNECTOR_RETRY_MAX_SECONDS=0.2, CONNECTOR_MAX_ATTEMPTS=3)
+    app.config.update(CONNECTOR_TIMEOUT_SECONDS=0.3, CONNECTOR_RETRY_BASE_SECONDS=0.6,
+                      CONNECTOR_RETRY_MAX_SECONDS=0.8, CONNECTOR_MAX_ATTEMPTS=3)
     receiver = {"server_error": lambda: Receiver(status=503),
                 "too_many": lambda: Receiver(status=429),
                 "timeout": lambda: Receiver(slow=1.0, slow_seconds=0.6),
@@ -117,7 +117,7 @@ def test_failures_are_tried_again_later_then_dead_lettered(app, users, trouble):
         assert deliver_due() == {"retry": 1}
         message = message_of(filing)
         assert message.state is OutboxState.DUE and message.attempts == 1
-        assert message.next_attempt_at > before  # not again at once
+        assert message.next_attempt_at >= before + timedelta(seconds=0.3)  # not again at once
         assert deliver_due() == {}
         expected = {"server_error": "HTTP 503", "too_many": "HTTP 429", "timeout": "Timeout",
                     "refused": "ConnectionError"}[trouble]

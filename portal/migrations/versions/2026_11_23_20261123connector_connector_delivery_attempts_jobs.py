@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('error', sa.String(length=1000), nullable=True),
     sa.Column('duration_ms', sa.Integer(), nullable=True),
     sa.Column('worker', sa.String(length=100), nullable=True),
+    sa.Column('claim', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['outbox_messages.id'], name=op.f('fk_delivery_attempts_message_id_outbox_messages'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_attempts'))
     )
