@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
-from portal.backoffice.models import DeliveryAttempt, OutboxMessage, OutboxState
+from portal.backoffice.models import DeliveryAttempt, OutboxMessage
 from portal.demo_filings import seed_filings
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
@@ -153,9 +153,8 @@ def test_scale_out_two_celery_workers_deliver_everything_once_and_run_jobs(datab
             wait_for(lambda: states(app) == {"delivered": 60}, 90, "every delivery")
             # A job written with a transaction goes to the workers when it commits.
             with app.app_context():
-                from portal.mail import queue_mail
-
                 from portal.auth.models import User
+                from portal.mail import queue_mail
 
                 agent = db.session.scalar(select(User))
                 queue_mail(db.session, agent.email, "Scale-out check", "password_changed", "en",
