@@ -11,17 +11,28 @@ PORT ?= 5000
 VENV_PKG := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv)
 APT_RUN := $(VENV_PKG) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
 APT_TEST := postgresql redis-server chromium gettext poppler-utils
+# Node for the browser assets from the npm registry; only when there is no npm at all (a
+# NodeSource nodejs bundles its own npm and conflicts with Debian's npm package).
+APT_NODE := nodejs npm
 
 .PHONY: install install-test run test test-sqlite test-postgres lint translations \
         translations-extract translations-update translations-compile clean
 
-install: $(BIN)/.installed translations-compile
+install: $(BIN)/.installed translations-compile node_modules/.installed
 
 $(BIN)/.installed: pyproject.toml
 	@bash scripts/apt-deps.sh $(APT_RUN)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# Browser assets pinned in package.json and package-lock.json (Swagger UI for /api/v1/docs),
+# served from the portal's own origin. --ignore-scripts: no install script runs (swagger-ui-dist
+# pulls in @scarf/scarf, whose script would report the install to a third party).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || bash scripts/apt-deps.sh $(APT_NODE)
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 install-test: install $(BIN)/.installed-test
@@ -66,4 +77,4 @@ translations-compile: $(BIN)/.installed
 translations: translations-update translations-compile
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules

@@ -72,7 +72,7 @@ def handle_http_exception(error: HTTPException):
     return error_response(error.code or 500, code, message, headers, details)
 
 
-_LOCATIONS = {"json", "query", "form", "files", "headers", "path"}
+_LOCATIONS = {"json", "query", "form", "files", "headers", "path", "form_and_files"}
 
 
 def _field_messages(messages, path: tuple[str, ...] = ()):

@@ -149,7 +149,7 @@ def _flatten_field(field, value, name: str, pairs: Pairs, errors: list[FieldErro
         elif value:
             pairs.append([name, "y"])
     elif isinstance(value, str | int | float) and not isinstance(value, bool):
-        pairs.append([name, str(value)])
+        pairs.append([name, str(value).replace("\x00", "")])  # no database keeps NUL
     else:
         errors.append(FieldError(name, _("Give a text value.")))
 

@@ -9,6 +9,7 @@ from marshmallow import fields as ma
 from portal.api.auth import ErrorDetail
 from portal.filings.models import FilingStatus, IPKind
 
+MAX_ID = 2**31 - 1
 KINDS = [k.value for k in IPKind]
 STATUSES = [s.value for s in FilingStatus]
 DATA_HELP = ("The form's fields: a field is a key, a sub-form an object, a list of entries an "
@@ -45,7 +46,7 @@ class FilingListArgs(Schema):
     status = ma.String(validate=validate.OneOf(STATUSES))
     kind = ma.String(validate=validate.OneOf(KINDS))
     type = ma.String(validate=validate.Length(min=1, max=40))
-    page = ma.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     per_page = ma.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -113,7 +114,7 @@ class FilingIn(Schema):
     number = ma.String(validate=validate.Length(max=40), metadata={
         "description": "Requests: the office number of the right, filled in from what the "
                        "portal knows of it (as the web's Requests page does)."})
-    notification_id = ma.Integer(metadata={
+    notification_id = ma.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Responses: the notification answered."})
     data = ma.Dict(load_default=dict, metadata={"description": DATA_HELP})
 
@@ -160,7 +161,7 @@ class FormOut(Schema):
 # --- cart and checkout ----------------------------------------------------------------------------
 
 class CartItemIn(Schema):
-    filing_id = ma.Integer(required=True)
+    filing_id = ma.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class CartLineOut(Schema):
@@ -183,7 +184,7 @@ class CartOut(Schema):
 class CheckoutIn(Schema):
     method = ma.String(load_default="deposit_account",
                            validate=validate.OneOf(["deposit_account"]))
-    key = ma.String(validate=validate.Length(min=16, max=64), metadata={
+    key = ma.String(validate=validate.Length(min=8, max=200), metadata={
         "description": "The idempotency key, if not sent as the Idempotency-Key header."})
 
 

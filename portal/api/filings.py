@@ -83,12 +83,16 @@ blp.register_error_handler(HTTPException, handle_http_exception)
 # Once, here: the blueprint is shared by every app the process creates.
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=token_rate_key)(blp)
 
+# Ids beyond the database's integers are not found, rather than an error of the database.
+ID = f"int(max={s.MAX_ID})"
 READ = require("filings:read", personal=True)
 WRITE = require("filings:write", personal=True)
-ERRORS = {401: "No valid bearer token.",
+ERRORS = {400: "The body cannot be read (not JSON, not multipart).",
+          401: "No valid bearer token.",
           403: "Not a filer's personal token, or the token lacks the scope.",
           404: "No filing (or item) of the token's user has this id.",
           409: "The filing is no longer a draft, or the cart or checkout refused it.",
+          413: "The file is larger than the portal accepts.",
           422: "The request or the data cannot be taken; each field is listed.",
           429: "Too many requests with this token."}
 
@@ -97,7 +101,7 @@ def documented(*codes: int):
     """Declare the bearer security and the error answers of a view."""
 
     def decorate(view):
-        for code in (401, 403, *codes, 429):
+        for code in sorted({401, 403, *codes, 429}):
             schema = s.FilingErrorSchema if code == 422 else ErrorSchema
             view = blp.alt_response(code, schema=schema, description=ERRORS[code])(view)
         return blp.doc(security=[{"bearer": []}])(view)
@@ -172,7 +176,7 @@ class Filings(MethodView):
     @WRITE
     @blp.arguments(s.FilingIn)
     @blp.response(201, s.FilingOut)
-    @documented(422)
+    @documented(400, 422)
     def post(self, body):
         """A new draft of an application or a request, with `data` filled in."""
         kind = IPKind(body["kind"])
@@ -188,7 +192,7 @@ class Filings(MethodView):
         return detail(filing)
 
 
-@blp.route("/filings/<int:filing_id>")
+@blp.route(f"/filings/<{ID}:filing_id>")
 class FilingView(MethodView):
     @READ
     @blp.response(200, s.FilingOut)
@@ -200,7 +204,7 @@ class FilingView(MethodView):
     @WRITE
     @blp.arguments(s.FilingDataIn)
     @blp.response(200, s.FilingOut)
-    @documented(404, 409, 422)
+    @documented(400, 404, 409, 422)
     def patch(self, body, filing_id: int):
         """Change some fields of a draft (a JSON merge patch of its data)."""
         filing = load_filing(filing_id, draft=True)
@@ -210,7 +214,7 @@ class FilingView(MethodView):
     @WRITE
     @blp.arguments(s.FilingDataIn)
     @blp.response(200, s.FilingOut)
-    @documented(404, 409, 422)
+    @documented(400, 404, 409, 422)
     def put(self, body, filing_id: int):
         """Replace all of a draft's data; fields left out take the form's defaults."""
         filing = load_filing(filing_id, draft=True)
@@ -225,12 +229,12 @@ class FilingView(MethodView):
         services.delete_draft(load_filing(filing_id, draft=True))
 
 
-@blp.route("/filings/<int:filing_id>/documents")
+@blp.route(f"/filings/<{ID}:filing_id>/documents")
 class FilingDocuments(MethodView):
     @WRITE
     @blp.arguments(s.Upload, location="form_and_files")
     @blp.response(201, s.DocumentOut)
-    @documented(404, 409, 422)
+    @documented(400, 404, 409, 413, 422)
     def post(self, upload, filing_id: int):
         """Upload a document into a slot of the draft, checked by its content as on the web;
         a slot that holds one document has it replaced."""
@@ -248,7 +252,7 @@ class FilingDocuments(MethodView):
         return document_json(document)
 
 
-@blp.route("/filings/<int:filing_id>/documents/<int:document_id>")
+@blp.route(f"/filings/<{ID}:filing_id>/documents/<{ID}:document_id>")
 class FilingDocument(MethodView):
     @WRITE
     @blp.response(204)
@@ -263,7 +267,7 @@ class FilingDocument(MethodView):
         services.save_draft(filing, list(filing.form_data))
 
 
-@blp.route("/filings/<int:filing_id>/check")
+@blp.route(f"/filings/<{ID}:filing_id>/check")
 class FilingCheck(MethodView):
     @READ
     @blp.response(200, s.CheckOut)
@@ -328,7 +332,7 @@ class CartItems(MethodView):
     @blp.arguments(s.CartItemIn)
     @blp.response(201, s.CartLineOut)
     @blp.alt_response(200, schema=s.CartLineOut, description="It was in the cart already.")
-    @documented(404, 409, 422)
+    @documented(400, 404, 409, 422)
     def post(self, body):
         """Put a draft that is ready to be filed in the cart; one that is not is refused
         with its problems (as the check lists them)."""
@@ -348,7 +352,7 @@ class CartItems(MethodView):
         return cart_line_json(line), 200 if already else 201
 
 
-@blp.route("/cart/items/<int:filing_id>")
+@blp.route(f"/cart/items/<{ID}:filing_id>")
 class CartItemView(MethodView):
     @WRITE
     @blp.response(204)
@@ -385,7 +389,7 @@ class Checkout(MethodView):
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "minLength": 8, "maxLength": 200},
                           "description": "Makes a retried checkout return the same order."}])
-    @documented(409, 422)
+    @documented(400, 409, 422)
     def post(self, body):
         """Check out the whole cart in one order paid from the deposit account: every item
         is checked again and its fees frozen; paid at once, each filing is accepted with its

@@ -43,6 +43,7 @@ class CommonErrors(BasePlugin):
 
 
 def init_api(app: Flask) -> PortalApi:
+    from portal.api.docs import bp as docs_bp
     from portal.api.filings import blp as filings_blp
     from portal.api.views import blp
 
@@ -61,4 +62,5 @@ def init_api(app: Flask) -> PortalApi:
     api.register_blueprint(blp)
     csrf.exempt(filings_blp)
     api.register_blueprint(filings_blp)
+    app.register_blueprint(docs_bp)  # a page for people, beside the document it shows
     return api

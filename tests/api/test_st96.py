@@ -233,6 +233,7 @@ def test_a_design_application_with_several_designs_as_st96(client, agent, tariff
     assert root.findtext("com:RepresentativeBag/com:Representative//com:PersonFullName",
                          namespaces=NS) == "Vanna Keo"
     assert "ID-DESIGN" in texts(root, "com:PaymentBag//com:FeeIdentifier")
+    assert root.findtext("com:BusinessEntityStatusCategory", namespaces=NS) == "Undiscounted"
 
 
 def test_a_patent_has_no_st96_form_and_answers_a_json_error(client, agent, tariff, deposit,
