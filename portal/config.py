@@ -108,6 +108,7 @@ def from_environment() -> dict:
                                                             6 * 3600)),
         "CONNECTOR_TIMEOUT_SECONDS": float(os.environ.get("CONNECTOR_TIMEOUT_SECONDS", 30)),
         "CONNECTOR_POLL_SECONDS": float(os.environ.get("CONNECTOR_POLL_SECONDS", 5)),
+        "CONNECTOR_CONCURRENCY": _env_int("CONNECTOR_CONCURRENCY", 4),
         "CONNECTOR_LEASE_SECONDS": float(os.environ.get("CONNECTOR_LEASE_SECONDS") or 0) or None,
         # Who runs background jobs: "worker" (`flask worker`, the embedded default), "celery"
         # (REDIS_URL set) or "inline" (in the web process after the commit).

@@ -58,6 +58,9 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "CONNECTOR_RETRY_MAX_SECONDS": 1.0,
         "CONNECTOR_TIMEOUT_SECONDS": 2.0,
         "CONNECTOR_POLL_SECONDS": 0.2,
+        # One thread: the test app's single connection cannot be shared (tests that want
+        # several use a database of their own).
+        "CONNECTOR_CONCURRENCY": 1,
         "JOBS_MODE": "inline",
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -67,26 +68,66 @@ def lease() -> timedelta:
 
 
 def deliver_due(*, limit: int | None = None, ids: list[int] | None = None,
-                http: requests.Session | None = None) -> Counter:
-    """Send what is due now (at most `limit` rows; only `ids` when given), one row at a time,
-    until nothing is due. Returns how many were delivered, rejected, retried and dead."""
+                concurrency: int | None = None) -> Counter:
+    """Send what is due now (at most `limit` rows; only `ids` when given) until nothing is due,
+    on CONNECTOR_CONCURRENCY threads, each claiming one row at a time (a slow answer does not
+    hold up the others). Returns how many were delivered, rejected, retried and dead."""
     cfg = current_app.config
     if not cfg["BACKOFFICE_URL"]:
         raise NotConfigured("BACKOFFICE_URL is not set")
-    own_session = http is None
-    http = http or requests.Session()
+    threads = concurrency or cfg["CONNECTOR_CONCURRENCY"]
+    budget = Budget(limit)
+    if threads <= 1:
+        return _drain(budget, ids)
+    app = current_app._get_current_object()
+    results: list[Counter] = []
+    failures: list[BaseException] = []
+
+    def run():
+        with app.app_context():
+            try:
+                results.append(_drain(budget, ids))
+            except BaseException as exc:  # reported in the caller's thread
+                failures.append(exc)
+            finally:
+                db.session.remove()
+
+    pool = [threading.Thread(target=run, name=f"connector-{n}") for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return sum(results, Counter())
+
+
+class Budget:
+    """How many tries are left to a run (None: no limit), shared by its threads."""
+
+    def __init__(self, limit: int | None):
+        self.left, self.lock = limit, threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.left is None:
+                return True
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+def _drain(budget: Budget, ids: list[int] | None) -> Counter:
     done: Counter = Counter()
-    try:
-        while limit is None or done.total() < limit:
+    with requests.Session() as http:  # one keep-alive connection per thread
+        while budget.take():
             token, claimed = claim_rows(OutboxMessage, OutboxMessage.next_attempt_at,
                                         OutboxState.DUE, limit=1, lease=lease(), ids=ids,
                                         then=_log_attempt)
             if not claimed:
                 break
             done[deliver_claimed(claimed[0], token, http)] += 1
-    finally:
-        if own_session:
-            http.close()
     return done
 
 

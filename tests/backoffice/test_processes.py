@@ -96,7 +96,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_stores_nothing_twice(dat
             held = db.session.scalar(select(func.count(OutboxMessage.id)).where(
                 OutboxMessage.claim.is_not(None)))
             db.session.remove()
-        assert (open_tries, held) == (1, 1)  # the try it was making, on record
+        # the tries it was making (one per connector thread at most), on record
+        assert 1 <= open_tries == held <= 4
         time.sleep(1.1)  # the dead worker's lease ends
         again = subprocess.run([BIN / "flask", "--app", "portal", "connector", "run",
                                 "--once"], env=env, capture_output=True, text=True,
