@@ -4,14 +4,12 @@ accepted, delivered, numbered, a status and a notification with a PDF sent back.
 from __future__ import annotations
 
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.api.models import create_client
 from portal.auth.models import Role
@@ -25,6 +23,7 @@ from portal.tracking.models import Notification
 from tests.backoffice.test_connector import free_port
 from tests.conftest import fresh_database_url, make_user, migrate_to_head, stored_mails
 from tests.filings.conftest import pdf_bytes
+from tests.serving import LiveServer
 
 YEAR = datetime.now(UTC).year
 
@@ -82,20 +81,6 @@ def test_one_key_sent_many_times_at_once_is_stored_once(sim):
     assert sim.extensions["sim_store"].count() == 1
 
 
-class Served:
-    def __init__(self, app, port):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def form_fields(html: str, action: str) -> dict:
     form = re.search(r'<form[^>]*action="' + re.escape(action) + r'[^"]*"[^>]*>(.*?)</form>',
                      html, re.S).group(1)
@@ -122,7 +107,7 @@ def test_file_deliver_number_status_and_notification_the_whole_way(make_app, tmp
         sim = create_sim_app(db_path=tmp_path / "backoffice-sim.db",
                              portal_url=f"http://127.0.0.1:{portal_port}",
                              portal_token=token, inbound_token="bo-secret")
-        with Served(portal, portal_port), Served(sim, sim_port):
+        with LiveServer(portal, portal_port), LiveServer(sim, sim_port):
             with portal.app_context():
                 assert deliver_due() == {"delivered": 2}
                 filings = list(db.session.scalars(select(Filing).order_by(Filing.accepted_at)))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.auth.models import Role
 from tests.conftest import base_config, fresh_database_url, migrate_to_head
+from tests.serving import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -29,22 +27,6 @@ def log_in(page, base: str, email: str, password: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.locator("#password").fill(password)
     page.get_by_role("button", name="Log in").click()
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 @pytest.fixture
