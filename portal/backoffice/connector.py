@@ -34,7 +34,7 @@ from sqlalchemy import select, update
 from portal.backoffice.interchange import interchange
 from portal.backoffice.models import DeliveryAttempt, OutboxMessage, OutboxState
 from portal.extensions import db
-from portal.filings.models import record_event
+from portal.filings.models import Filing, record_event
 from portal.jobs.queue import claim_rows, retry_delay
 from portal.timeutil import utcnow
 from portal.txn import begin_write
@@ -132,23 +132,28 @@ def _drain(budget: Budget, ids: list[int] | None) -> Counter:
 
 
 def _log_attempt(token: str, ids: list[int]) -> None:
-    """With the claim, in its transaction: the try is on record before it is made."""
+    """With the claim, in its transaction: the try is on record before it is made, and the
+    body is fixed at the first try (every later try sends the same, as staff see it)."""
     worker = worker_name()
     for message_id in ids:
         db.session.add(DeliveryAttempt(
             message_id=message_id, worker=worker, claim=token,
             number=select(OutboxMessage.attempts).where(OutboxMessage.id == message_id)
             .scalar_subquery()))
+        message = db.session.get(OutboxMessage, message_id)
+        if message.payload is None:
+            base = current_app.config["PORTAL_URL"]
+            with current_app.test_request_context("/", base_url=base):  # public URLs
+                message.payload = interchange(message.filing)
 
 
 def deliver_claimed(message_id: int, token: str, http: requests.Session) -> str:
     """Send one claimed row and record what became of it; the outcome's name."""
-    attempt_id = db.session.scalar(select(DeliveryAttempt.id).where(
-        DeliveryAttempt.message_id == message_id, DeliveryAttempt.claim == token))
-    message = db.session.get(OutboxMessage, message_id)
-    with current_app.test_request_context("/", base_url=current_app.config["PORTAL_URL"]):
-        body = interchange(message.filing)  # document URLs are the portal's public ones
-    uuid = message.filing.uuid
+    attempt_id, body, uuid = db.session.execute(
+        select(DeliveryAttempt.id, OutboxMessage.payload, Filing.uuid)
+        .join(OutboxMessage, OutboxMessage.id == DeliveryAttempt.message_id)
+        .join(Filing, Filing.id == OutboxMessage.filing_id)
+        .where(DeliveryAttempt.message_id == message_id, DeliveryAttempt.claim == token)).one()
     db.session.rollback()  # no transaction stays open while the back office answers
     started = time.perf_counter()
     outcome = post(http, body, uuid)
@@ -246,6 +251,7 @@ def replay(message: OutboxMessage, actor) -> bool:
     before = message.state.value
     message.state, message.attempts, message.next_attempt_at = OutboxState.DUE, 0, utcnow()
     message.claim = None
+    message.payload = None  # built afresh at the next try, from the filing as it is now
     audit("delivery.replay", user=actor, obj=message, filing=message.filing_id,
           before={"state": before, "attempts": len(message.attempt_log)}, after={"state": "due"})
     return True

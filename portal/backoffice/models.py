@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.dbtypes import str_enum
@@ -40,6 +40,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The interchange JSON as first sent; every later try sends the same body.
+    payload: Mapped[dict | None] = mapped_column(JSON, deferred=True)
 
     filing = relationship("Filing")
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(

@@ -66,6 +66,7 @@ def test_a_delivery_carries_the_contract_and_keeps_the_office_number(app, users)
         message = message_of(filing)
         assert (message.state, message.attempts, message.claim) == (OutboxState.DELIVERED, 1,
                                                                     None)
+        assert message.payload == receiver.stored[filing.uuid]  # kept as sent, for staff
         [attempt] = message.attempt_log
         assert (attempt.outcome, attempt.http_status) == ("delivered", 201)
         assert attempt.finished_at is not None and attempt.duration_ms >= 0

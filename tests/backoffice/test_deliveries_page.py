@@ -31,6 +31,8 @@ def test_staff_see_deliveries_by_state_and_replay_a_rejected_one(app, users):
             assert other.portal_number not in page
     detail = staff.get(f"/office/deliveries/{rejected.id}").get_data(as_text=True)
     assert "Send again" in detail and "HTTP 400" in detail
+    assert "What was sent" in detail
+    assert f'"portal_number": "{rejected.filing.portal_number}"' in detail
     assert staff.client.post(f"/office/deliveries/{rejected.id}/replay").status_code == 400
     r = staff.submit(f"/office/deliveries/{rejected.id}/replay",
                      page=f"/office/deliveries/{rejected.id}", follow=True)
