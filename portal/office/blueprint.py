@@ -20,5 +20,7 @@ bp.add_url_rule("/orders/<int:order_id>/refund", "refund", views.refund, methods
 bp.add_url_rule("/receipts/<int:receipt_id>", "receipt_file", views.receipt_file)
 bp.add_url_rule("/deliveries", "deliveries", deliveries.index)
 bp.add_url_rule("/deliveries/<int:message_id>", "delivery", deliveries.show)
+bp.add_url_rule("/deliveries/replay", "replay_deliveries", deliveries.replay_many,
+                methods=["POST"])
 bp.add_url_rule("/deliveries/<int:message_id>/replay", "replay_delivery", deliveries.replay,
                 methods=["POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
@@ -68,6 +69,28 @@ def show(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     return render_template("office/delivery.html", message=message, state_key=state_key,
                            filters=FILTERS, outcomes=OUTCOMES, replay_form=ReplayForm())
+
+
+@office_required
+def replay_many():
+    """Send the chosen rejected or dead deliveries again (at most a page of them at once)."""
+    form = ReplayForm()
+    wanted = request.form.get("state", "")
+    if not form.validate_on_submit():
+        flash(_("The form had expired; try again."), "error")
+        return redirect(url_for("office.deliveries", state=wanted or None))
+    ids = [int(v) for v in request.form.getlist("message") if v.isdigit()][:PAGE_SIZE]
+    staff = current_user._get_current_object()
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                  .order_by(OutboxMessage.id).with_for_update()).all()
+    done = sum(1 for message in messages if replay_delivery(message, staff))
+    db.session.commit()
+    if done:
+        flash(ngettext("%(num)d delivery will be tried again now.",
+                       "%(num)d deliveries will be tried again now.", done), "success")
+    else:
+        flash(_("Choose rejected or dead deliveries to send again."), "error")
+    return redirect(url_for("office.deliveries", state=wanted or None))
 
 
 @office_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.audit import AuditEntry
 from portal.backoffice.connector import deliver_due
 from portal.backoffice.models import OutboxMessage, OutboxState
 from portal.extensions import db
@@ -68,3 +69,26 @@ def test_deliveries_are_for_office_staff_only(app, users):
     staff = Browser(app.test_client())
     staff.login("staff@example.org")
     assert staff.get("/office/deliveries/999999").status_code == 404
+
+
+def test_staff_send_many_dead_deliveries_again_at_once(app, users):
+    filings = accepted(users["agent"], 3)
+    for filing, state in zip(filings, (OutboxState.DEAD, OutboxState.DEAD,
+                                       OutboxState.DELIVERED), strict=True):
+        message_of(filing).state = state
+    db.session.commit()
+    staff = Browser(app.test_client())
+    staff.login("staff@example.org")
+    page = staff.get("/office/deliveries?state=dead").get_data(as_text=True)
+    assert page.count('name="message"') == 2
+    ids = [str(message_of(f).id) for f in filings]
+    from tests.conftest import csrf_token
+
+    r = staff.client.post("/office/deliveries/replay", follow_redirects=True,
+                          data={"csrf_token": csrf_token(page), "state": "dead", "message": ids})
+    assert "2 deliveries will be tried again now." in r.get_data(as_text=True)
+    assert [message_of(f).state for f in filings] == [OutboxState.DUE, OutboxState.DUE,
+                                                      OutboxState.DELIVERED]
+    replays = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "delivery.replay")).all()
+    assert len(replays) == 2
