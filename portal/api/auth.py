@@ -6,13 +6,28 @@ import hashlib
 from functools import wraps
 
 from flask import g, jsonify, request
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from portal.api.models import ApiClient, client_for
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.timeutil import utcnow
+
+
+class Text(fields.String):
+    """A string the database can keep: no NUL character, no lone UTF-16 surrogate (JSON's
+    "\\u0000" and "\\ud800" decode to both, and PostgreSQL refuses them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Must not contain the NUL character.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError("Must be valid Unicode text.") from exc
+        return text
 
 
 class FieldError(Schema):

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload as UploadField
 from marshmallow import Schema, validate
 from marshmallow import fields as ma
 
-from portal.api.auth import ErrorDetail
+from portal.api.auth import ErrorDetail, Text
 from portal.filings.models import FilingStatus, IPKind
 
 MAX_ID = 2**31 - 1
@@ -43,9 +43,9 @@ class FilingErrorSchema(Schema):
 # --- filings --------------------------------------------------------------------------------------
 
 class FilingListArgs(Schema):
-    status = ma.String(validate=validate.OneOf(STATUSES))
-    kind = ma.String(validate=validate.OneOf(KINDS))
-    type = ma.String(validate=validate.Length(min=1, max=40))
+    status = Text(validate=validate.OneOf(STATUSES))
+    kind = Text(validate=validate.OneOf(KINDS))
+    type = Text(validate=validate.Length(min=1, max=40))
     page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
     per_page = ma.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -109,9 +109,9 @@ class FilingPage(Schema):
 
 
 class FilingIn(Schema):
-    kind = ma.String(required=True, validate=validate.OneOf(KINDS))
-    type = ma.String(load_default="application", validate=validate.Length(min=1, max=40))
-    number = ma.String(validate=validate.Length(max=40), metadata={
+    kind = Text(required=True, validate=validate.OneOf(KINDS))
+    type = Text(load_default="application", validate=validate.Length(min=1, max=40))
+    number = Text(validate=validate.Length(max=40), metadata={
         "description": "Requests: the office number of the right, filled in from what the "
                        "portal knows of it (as the web's Requests page does)."})
     notification_id = ma.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={
@@ -124,7 +124,7 @@ class FilingDataIn(Schema):
 
 
 class Upload(Schema):
-    slot = ma.String(required=True, validate=validate.Length(min=1, max=60), metadata={
+    slot = Text(required=True, validate=validate.Length(min=1, max=60), metadata={
         "description": "A document slot of the form (GET /api/v1/filing-forms/{kind}/{type}), "
                        "or designs-<n>-views for the views of design n (from 0)."})
     file = UploadField(required=True, metadata={
@@ -182,9 +182,9 @@ class CartOut(Schema):
 
 
 class CheckoutIn(Schema):
-    method = ma.String(load_default="deposit_account",
+    method = Text(load_default="deposit_account",
                            validate=validate.OneOf(["deposit_account"]))
-    key = ma.String(validate=validate.Length(min=8, max=200), metadata={
+    key = Text(validate=validate.Length(min=8, max=200), metadata={
         "description": "The idempotency key, if not sent as the Idempotency-Key header."})
 
 

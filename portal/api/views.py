@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 
-from portal.api.auth import ApiError, ErrorSchema, handle_http_exception, require
+from portal.api.auth import ApiError, ErrorSchema, Text, handle_http_exception, require
 from portal.backoffice.interchange import interchange
 from portal.backoffice.st96 import St96NotAvailable, st96_xml
 from portal.documents.checks import FORMATS
@@ -95,21 +95,21 @@ class Submission(Schema):
 
 
 class EventDocument(Schema):
-    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    content_base64 = fields.String(required=True)
+    filename = Text(required=True, validate=validate.Length(min=1, max=200))
+    content_base64 = Text(required=True)
 
 
 class EventIn(Schema):
-    id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    type = fields.String(required=True, validate=validate.OneOf(["status", "notification"]))
-    status = fields.String(validate=validate.Length(min=1, max=40))
-    category = fields.String(validate=validate.Length(max=20))
-    office_number = fields.String(validate=validate.Length(max=40))
-    registration_number = fields.String(validate=validate.Length(max=40))
+    id = Text(required=True, validate=validate.Length(min=1, max=100))
+    type = Text(required=True, validate=validate.OneOf(["status", "notification"]))
+    status = Text(validate=validate.Length(min=1, max=40))
+    category = Text(validate=validate.Length(max=20))
+    office_number = Text(validate=validate.Length(max=40))
+    registration_number = Text(validate=validate.Length(max=40))
     expires_on = fields.Date()
     occurred_at = fields.AwareDateTime()
-    subject = fields.String(validate=validate.Length(max=300))
-    body = fields.String(validate=validate.Length(max=50000))
+    subject = Text(validate=validate.Length(max=300))
+    body = Text(validate=validate.Length(max=50000))
     response_due = fields.Date()
     document = fields.Nested(EventDocument)
 
