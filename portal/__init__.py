@@ -171,6 +171,18 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def writing_requests_take_the_write_lock():
+        # On SQLite, a transaction that reads and then writes fails at once ("database is
+        # locked") if another process (a web worker, the background worker) wrote in between.
+        # Requests that change things therefore take the write lock when they begin, waiting
+        # for the other writers; reading pages stay concurrent. PostgreSQL needs none of this.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and \
+                db.engine.dialect.name == "sqlite":
+            from portal.txn import begin_write
+
+            begin_write()
+
     @app.after_request
     def commit_session(response):
         # One commit per request, after the view has done all its work. Error handlers roll

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -16,6 +16,8 @@ from portal.timeutil import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_log"
+    # What happened to one object (a user's page in the console, the log filtered by object).
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

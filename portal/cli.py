@@ -60,6 +60,10 @@ def register(app: Flask) -> None:
             client, token = create_client(name, wanted)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        from portal.audit import audit
+
+        audit("api_client.created", obj=client, actor="command line",
+              after={"name": client.name, "scopes": client.scopes})
         db.session.commit()
         click.echo(f"API client {client.id} {client.name!r}: {' '.join(client.scopes)}")
         click.echo(token)
@@ -74,7 +78,12 @@ def register(app: Flask) -> None:
         client = db.session.get(ApiClient, client_id)
         if client is None:
             raise click.ClickException(f"no API client {client_id}")
-        client.revoked_at = client.revoked_at or utcnow()
+        from portal.audit import audit
+
+        if client.revoked_at is None:
+            client.revoked_at = utcnow()
+            audit("api_client.revoked", obj=client, actor="command line",
+                  before={"revoked": False}, after={"revoked": True})
         db.session.commit()
         click.echo(f"API client {client.id} {client.name!r} revoked")
 

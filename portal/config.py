@@ -120,6 +120,9 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost"),
+        # Acceptance and pre-production send only to these ("a@b.org,@office.gov"): portal.mail.
+        "MAIL_ALLOWLIST": tuple(entry.strip().lower() for entry in
+                                os.environ.get("MAIL_ALLOWLIST", "").split(",") if entry.strip()),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),

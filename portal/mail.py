@@ -6,7 +6,8 @@ leaves only after the commit (a rolled-back registration sends nothing), and a m
 is down delays it instead of losing it: the job is tried again. With MAIL_SERVER set it goes over
 SMTP;
 without it (the embedded default) each message is written as an .eml file under the data dir,
-where office staff read it at /office/mail.
+where office staff read it at /office/mail. Acceptance and pre-production environments send only
+to the addresses and domains of MAIL_ALLOWLIST and keep the rest there too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import smtplib
 import uuid
 from email import message_from_string, policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -27,6 +28,9 @@ from portal.jobs.queue import enqueue, job
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+# Environments that rehearse with real addresses in the data: mail goes only to MAIL_ALLOWLIST.
+ALLOWLIST_ENVIRONMENTS = ("acceptance", "pre-production")
 
 
 def mail_dir() -> Path:
@@ -69,19 +73,55 @@ def send_job(message: str) -> None:
     deliver(message_from_string(message, policy=policy.default))
 
 
+def mail_allowlist() -> tuple[str, ...]:
+    """MAIL_ALLOWLIST as lower-case entries: addresses, and "@domain" for a whole domain."""
+    value = current_app.config.get("MAIL_ALLOWLIST") or ()
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(entry.strip().lower() for entry in value if entry.strip())
+
+
+def is_allowed(address: str, allowlist: tuple[str, ...]) -> bool:
+    address = address.strip().lower()
+    return address in allowlist or "@" + address.rpartition("@")[2] in allowlist
+
+
+def recipients(msg: EmailMessage) -> list[str]:
+    fields = [value for name in ("To", "Cc", "Bcc") for value in msg.get_all(name, [])]
+    return [address for _name, address in getaddresses(fields) if address]
+
+
 def deliver(msg: EmailMessage) -> None:
     cfg = current_app.config
-    if cfg["MAIL_SERVER"]:
+    if not cfg["MAIL_SERVER"]:
+        keep(msg)
+        return
+    to, withheld = None, []  # None: every recipient of the message
+    if cfg["PORTAL_ENV"] in ALLOWLIST_ENVIRONMENTS:
+        # A rehearsal must not write to real filers: only the allow-list gets mail.
+        allowlist = mail_allowlist()
+        to = [address for address in recipients(msg) if is_allowed(address, allowlist)]
+        withheld = [address for address in recipients(msg) if address not in to]
+    if to is None or to:
         with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"]) as s:
             if cfg["MAIL_USE_TLS"]:
                 s.starttls()
             if cfg["MAIL_USERNAME"]:
                 s.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
-            s.send_message(msg)
-        return
+            s.send_message(msg, to_addrs=to)
+    if withheld:
+        # After the sending: a failed send is tried again, and must not keep the copy twice.
+        name = keep(msg)
+        log.warning("mail %r not sent to %s (not on MAIL_ALLOWLIST in %s); kept as %s",
+                 str(msg["Subject"] or ""), ", ".join(withheld), cfg["PORTAL_ENV"], name)
+
+
+def keep(msg: EmailMessage) -> str:
+    """Write the message under the data dir's mail folder, where staff read it; its name."""
     folder = mail_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
     tmp = folder / f".{name}.tmp"
     tmp.write_bytes(bytes(msg))
     tmp.rename(folder / name)
+    return name

@@ -47,6 +47,7 @@ def base_config(data_dir: Path, database_url: str) -> dict:
         "MAIL_USERNAME": "",
         "MAIL_PASSWORD": "",
         "MAIL_DEFAULT_SENDER": "portal@example.org",
+        "MAIL_ALLOWLIST": (),
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",

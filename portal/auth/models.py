@@ -90,8 +90,15 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An agent's registration as checked by the office (the console); unverified agents may
+    # still use the portal.
+    agent_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agent_verified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
 
     firm: Mapped[Firm | None] = relationship(back_populates="members")
+    agent_verified_by: Mapped[User | None] = relationship(remote_side=[id],
+                                                          foreign_keys=[agent_verified_by_id])
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

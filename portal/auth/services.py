@@ -202,6 +202,16 @@ def record_logout(user: User) -> None:
     audit("logout", user=user, obj=user)
 
 
+def record_rate_limited(action: str, email: str | None, by: str, limit: str) -> None:
+    """A login or password reset refused for too many attempts (`by` the address or the
+    account). The caller commits it at once: the refused request itself is rolled back."""
+    user = find_user_by_email(email) if email else None
+    if user is not None:
+        audit(action, user=user, obj=user, by=by, limit=limit)
+    else:
+        audit(action, actor=email, by=by, limit=limit)
+
+
 # --- passwords ----------------------------------------------------------------------------------
 
 def set_password(user: User, password: str) -> None:

@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,6 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 
 from forms.account import (
     ChangePasswordForm,
@@ -46,6 +48,26 @@ def _reset_rate_limit() -> str:
 
 def _submitted_email() -> str:
     return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+_AUDIT_BREACH_EVERY = parse("1 per minute")
+
+
+def _audit_breach(action: str, by: str):
+    """The limiter's on_breach: audit a refused attempt, at most once a minute per address,
+    account and kind (a flood of refused requests must not become a flood of rows)."""
+
+    def on_breach(request_limit) -> None:
+        email = services.normalise_email(request.form.get("email", ""))[:254] or None
+        key = f"{action}|{by}|{request.remote_addr}|{email}"
+        if g.get("breach_audited") or not limiter.limiter.hit(_AUDIT_BREACH_EVERY,
+                                                              "audit-breach", key):
+            return
+        g.breach_audited = True
+        services.record_rate_limited(action, email, by, str(request_limit.limit))
+        db.session.commit()  # the refused request is rolled back; this row must stay
+
+    return on_breach
 
 
 def register():
@@ -120,9 +142,11 @@ def resend_confirmation():
     return render_template("auth/resend.html", form=form)
 
 
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"],
+               on_breach=_audit_breach("login.rate_limited", "address"))
 @limiter.limit(_login_account_limit, methods=["POST"], key_func=_submitted_email,
-               deduct_when=lambda response: response.status_code != 302)
+               deduct_when=lambda response: response.status_code != 302,
+               on_breach=_audit_breach("login.rate_limited", "account"))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -154,7 +178,8 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@limiter.limit(_reset_rate_limit, methods=["POST"])
+@limiter.limit(_reset_rate_limit, methods=["POST"],
+               on_breach=_audit_breach("password.reset_rate_limited", "address"))
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
@@ -163,7 +188,8 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form)
 
 
-@limiter.limit(_reset_rate_limit, methods=["POST"])
+@limiter.limit(_reset_rate_limit, methods=["POST"],
+               on_breach=_audit_breach("password.reset_rate_limited", "address"))
 def reset_password(token: str):
     try:
         services.check_reset_token(token)

@@ -137,6 +137,14 @@ def test_api_client_create_prints_the_token_last(app):
     assert bad.exit_code != 0
     revoked = app.test_cli_runner().invoke(args=["api-client", "revoke", str(client.id)])
     assert revoked.exit_code == 0 and db.session.get(ApiClient, client.id).revoked_at
+    from portal.audit import AuditEntry
+
+    rows = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.object_id == str(client.id), AuditEntry.action.like("api_client.%"))
+        .order_by(AuditEntry.id)).all()
+    assert [(r.action, r.actor) for r in rows] == [("api_client.created", "command line"),
+                                                   ("api_client.revoked", "command line")]
+    assert token not in str([r.details for r in rows])  # never the token
 
 
 def test_each_token_has_its_own_rate_limit(app, client, backoffice, reader):

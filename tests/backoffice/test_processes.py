@@ -156,7 +156,9 @@ def test_scale_out_two_celery_workers_deliver_everything_once_and_run_jobs(datab
             with app.app_context():
                 from portal.auth.models import User
                 from portal.mail import queue_mail
+                from portal.txn import begin_write
 
+                begin_write()  # as a request that writes does (SQLite: the workers write too)
                 agent = db.session.scalar(select(User))
                 queue_mail(db.session, agent.email, "Scale-out check", "password_changed", "en",
                            user=agent)
