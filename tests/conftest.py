@@ -298,3 +298,17 @@ def link_in(message) -> str:
     match = re.search(r"https?://[^/\s]+(/\S+)", mail_text(message))
     assert match, mail_text(message)
     return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port, and what it received."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_mail_smtp import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()

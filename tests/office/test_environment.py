@@ -7,29 +7,18 @@ from __future__ import annotations
 import logging
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from portal.config import ENVIRONMENTS, from_environment
 from portal.i18n import environment_label
 from portal.mail import build_message, deliver
 from tests.conftest import Browser, stored_mails
-from tests.test_mail_smtp import Inbox, free_port
 
 ALLOWLIST = ("tester@example.org", "@office.example")
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
 @pytest.fixture
-def config_overrides(smtp):
-    controller, inbox = smtp
+def config_overrides(smtp_server):
+    controller, inbox = smtp_server
     inbox.messages.clear()
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port,
             "MAIL_ALLOWLIST": ALLOWLIST}
@@ -89,9 +78,9 @@ def send(app, to: str, cc: str | None = None):
 
 
 @pytest.mark.parametrize("environment", ["acceptance", "pre-production"])
-def test_a_rehearsal_sends_only_to_the_allowlist_and_keeps_the_rest(app, smtp, staff, caplog,
-                                                                    monkeypatch, environment):
-    _, inbox = smtp
+def test_a_rehearsal_sends_only_to_the_allowlist_and_keeps_the_rest(
+        app, smtp_server, staff, caplog, monkeypatch, environment):
+    _, inbox = smtp_server
     app.config["PORTAL_ENV"] = environment
     # Alembic's fileConfig (the test database's migration) disabled the loggers it found.
     monkeypatch.setattr(logging.getLogger("portal.mail"), "disabled", False)
@@ -111,8 +100,8 @@ def test_a_rehearsal_sends_only_to_the_allowlist_and_keeps_the_rest(app, smtp, s
     assert "real.filer@gmail.example" in listing and "Your password was changed" in listing
 
 
-def test_a_message_to_several_goes_to_the_allowed_ones_and_is_kept_for_the_others(app, smtp):
-    _, inbox = smtp
+def test_a_message_to_several_goes_to_the_allowed_ones_and_is_kept_for_the_others(app, smtp_server):
+    _, inbox = smtp_server
     app.config["PORTAL_ENV"] = "acceptance"
     send(app, "tester@example.org", cc="outsider@example.net")
     ((rcpt, msg),) = inbox.messages
@@ -121,8 +110,8 @@ def test_a_message_to_several_goes_to_the_allowed_ones_and_is_kept_for_the_other
     assert kept["Message-ID"] == msg["Message-ID"]
 
 
-def test_registration_mail_in_acceptance_reaches_only_the_allowed(app, smtp):
-    _, inbox = smtp
+def test_registration_mail_in_acceptance_reaches_only_the_allowed(app, smtp_server):
+    _, inbox = smtp_server
     app.config["PORTAL_ENV"] = "acceptance"
     for email in ("tester@example.org", "kanha@example.com"):
         web = Browser(app.test_client())
@@ -136,8 +125,8 @@ def test_registration_mail_in_acceptance_reaches_only_the_allowed(app, smtp):
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])
-def test_other_environments_send_to_everyone(app, smtp, environment):
-    _, inbox = smtp
+def test_other_environments_send_to_everyone(app, smtp_server, environment):
+    _, inbox = smtp_server
     app.config["PORTAL_ENV"] = environment
     send(app, "real.filer@gmail.example")
     assert [rcpt for rcpt, _ in inbox.messages] == [["real.filer@gmail.example"]]
@@ -157,8 +146,8 @@ def test_the_overview_names_the_allowlist_in_a_rehearsal(app, staff):
     assert 'id="mail-allowlist"' not in staff.get("/office/").get_data(as_text=True)
 
 
-def test_an_empty_allowlist_keeps_every_message(app, smtp):
-    _, inbox = smtp
+def test_an_empty_allowlist_keeps_every_message(app, smtp_server):
+    _, inbox = smtp_server
     app.config.update(PORTAL_ENV="acceptance", MAIL_ALLOWLIST=())
     send(app, "tester@example.org")
     assert inbox.messages == []
