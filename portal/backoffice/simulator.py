@@ -21,6 +21,7 @@ import threading
 import uuid
 from contextlib import closing
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import requests
@@ -131,7 +132,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+@lru_cache(maxsize=1)
 def status_choices() -> list[tuple[str, str]]:
+    """The office's status codes (read once: the page builds a form per filing)."""
     rows = json.loads(STATUSES.read_text(encoding="utf-8"))
     return [(row["code"], row["names"]["en"]) for row in rows]
 
