@@ -64,7 +64,8 @@ test-postgres:
 
 # Translations: extract the messages, merge them into each catalog, compile the catalogs.
 translations-extract:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  -k lazy_pgettext:1c,2 --no-location --sort-output \
 	  --project filing-portal -o translations/messages.pot .
 
 translations-update: translations-extract

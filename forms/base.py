@@ -1,12 +1,21 @@
-"""The base form: Flask-WTF (CSRF on every form), and the error list for the page's summary."""
+"""The base form: Flask-WTF (CSRF on every form), and the error list for the page's summary.
+
+WTForms' and Flask-WTF's own messages ("Not a valid decimal value.", "The CSRF token is
+missing.") are looked up in the portal's catalogs, not in WTForms' (which lack Khmer, Lao and
+Vietnamese): forms/wtforms_messages.py puts them in translations/messages.pot.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms import FieldList, Form, FormField
+from wtforms.validators import ValidationError
 
 
 def walk_errors(form, prefix: str = "") -> Iterator[tuple[str, str, str]]:
@@ -34,8 +43,56 @@ def walk_errors(form, prefix: str = "") -> Iterator[tuple[str, str, str]]:
                 yield field.id, label, str(message)
 
 
+class PortalTranslations:
+    """What WTForms asks a form's translations for, answered from the portal's catalogs in the
+    request's language. The strings come back unformatted: WTForms fills in %(min)d itself."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+TRANSLATIONS = PortalTranslations()
+CSRF_LABEL = _l("Security token of the form")
+
+
+class PortalCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF check, with its messages (raised in English) and the token field's
+    label translated. CSRFProtect checks every POST before the view, so a form reports these
+    only where the app-wide check is exempted."""
+
+    def setup_form(self, form):
+        fields = super().setup_form(form)
+        for _name, unbound in fields:
+            unbound.kwargs["label"] = CSRF_LABEL
+        return fields
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as exc:
+            raise ValidationError(TRANSLATIONS.gettext(str(exc.args[0]))) from exc
+
+
 class PortalForm(FlaskForm):
     """All portal forms derive from this one."""
 
+    class Meta:
+        csrf_class = PortalCSRF
+
+        def get_translations(self, form):
+            return TRANSLATIONS
+
     def error_list(self) -> list[tuple[str, str, str]]:
         return list(walk_errors(self))
+
+
+class PlainForm(Form):
+    """A form without CSRF token: the sub-forms of FormField and lists (their parent has the
+    token), and filters read from the query string. Same translations as PortalForm."""
+
+    class Meta:
+        def get_translations(self, form):
+            return TRANSLATIONS

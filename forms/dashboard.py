@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, StringField
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 
+from forms.base import PlainForm
 from forms.fields import DateField, SelectField, choices
 from forms.validators import MaxLength
 
@@ -32,7 +33,7 @@ def type_choices() -> list[SelectChoice]:
             + [SelectChoice(code, str(form.LABEL)) for code, form in REQUEST_TYPES.items()])
 
 
-class DashboardFilters(Form):
+class DashboardFilters(PlainForm):
     q = StringField(_l("Search"), validators=[MaxLength(200)],
                     description=_l("Numbers, your reference, the mark or title, the "
                                    "applicant's name, in any script."))

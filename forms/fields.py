@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -9,8 +10,9 @@ from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
+from forms import dates
+
 INVALID_CHOICE = _l("Choose one of the options offered.")
-INVALID_DATE = _l("Enter a real date, for example 2026-03-31.")
 INVALID_NUMBER = _l("Enter a whole number, for example 12.")
 
 
@@ -59,29 +61,87 @@ class _StopOnBadInput:
 
 
 class DateField(_StopOnBadInput, fields.DateField):
-    """A date input (the browser shows its own picker in the user's language)."""
+    """A date typed as text in the reader's numeric format (31/03/2026 in French, 3/31/2026 in
+    English), or in ISO 8601, in the digits of any script (forms.dates).
+
+    Not a browser date input: browsers show their picker in their own language, not the
+    page's. What is kept (drafts, the API) is ISO 8601, whatever was typed; what is shown is
+    the reader's format, or the text typed when it could not be read.
+    """
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, render_kw=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **(render_kw or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
+        text = valuelist[0] if valuelist else ""
+        if not text or not text.strip():
             self.data = None
             return
         try:
-            super().process_formdata([valuelist[0].strip()])
+            self.data = dates.current_format().parse(text)
         except ValueError as exc:
             self.data = None
-            raise ValueError(INVALID_DATE) from exc
+            raise ValueError(dates.invalid_message(text)) from exc
+
+    def _value(self):
+        if self.data is not None:
+            return dates.current_format().format(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+    @property
+    def format_hint(self) -> str:
+        """The format to type, for the hint under the field."""
+        return dates.hint()
+
+    def stored_values(self) -> list[str]:
+        """What a draft keeps: ISO 8601, or the text typed when it is not a date."""
+        if self.data is not None:
+            return [self.data.isoformat()]
+        return list(self.raw_data or [""])
 
 
 class IntegerField(_StopOnBadInput, fields.IntegerField):
+    """A whole number in the digits of any script (Khmer ១២, Lao ໑໒, Arabic-Indic ١٢), with
+    the reader's digit grouping allowed ("1 000" in French, "1.000" in Spanish)."""
+
     def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
+        text = valuelist[0] if valuelist else ""
+        if not text or not text.strip():
             self.data = None
             return
         try:
-            self.data = int(valuelist[0].strip())
+            self.data = read_whole_number(text)
         except ValueError as exc:
             self.data = None
             raise ValueError(INVALID_NUMBER) from exc
+
+    def _value(self):
+        if self.data is not None and not self.process_errors:
+            return str(self.data)
+        return self.raw_data[0] if self.raw_data else ""
+
+    def stored_values(self) -> list[str]:
+        """What a draft keeps: the number in ASCII digits, or the text typed when it is none."""
+        if self.data is not None and not self.process_errors:
+            return [str(self.data)]
+        return list(self.raw_data or [""])
+
+
+def read_whole_number(text: str) -> int:
+    """A whole number written with any script's digits; ValueError when it is not one."""
+    digits = dates.ascii_digits(text)
+    if re.fullmatch(r"[+-]?\d+", digits):
+        return int(digits)
+    from babel.numbers import get_group_symbol
+    from flask_babel import get_locale
+
+    groups = re.escape(get_group_symbol(get_locale() or "en")) + r"\s\u00a0\u202f"
+    if re.fullmatch(rf"\d{{1,3}}(?:[{groups}]\d{{3}})+", digits):
+        return int(re.sub(r"\D", "", digits))
+    raise ValueError(f"not a whole number: {text!r}")
 
 
 class EntryList(fields.FieldList):

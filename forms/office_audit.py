@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, StringField
+from flask_babel import lazy_pgettext
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from forms.base import PlainForm
 from forms.fields import DateField, SelectField
 from forms.validators import MaxLength
 
@@ -21,13 +23,13 @@ def parse_object(text: str | None) -> tuple[str, str | None] | None:
     return (match["type"], match["id"]) if match else None
 
 
-class AuditFilters(Form):
+class AuditFilters(PlainForm):
     user = StringField(_l("Who"), validators=[MaxLength(254)],
                        description=_l("An email address or part of one."))
     action = SelectField(_l("Action"))  # choices: the actions in the log
     object = StringField(_l("Object"), validators=[MaxLength(130)],
                          description=_l("A type, or a type and a number: Order or Order:12."))
-    date_from = DateField(_l("From"))
+    date_from = DateField(lazy_pgettext("date range", "From"))
     date_to = DateField(_l("Until"))
 
     def __init__(self, formdata, action_choices: list[SelectChoice]):

@@ -10,12 +10,18 @@ from wtforms.validators import ValidationError
 from forms.account import strip
 from forms.base import PortalForm
 from forms.fields import DateField
+from forms.office_texts import NotificationTextEntry, PerLanguage, with_languages
 from forms.validators import MaxLength, Required
 
 
-class NotificationForm(PortalForm):
+@with_languages(NotificationTextEntry, prefix="text_")
+class NotificationForm(PerLanguage, PortalForm):
+    """Subject and text in the office's default language; the other languages' sub-forms
+    (`text_km-subject`...) are optional."""
+
     # Made when the form is first shown and sent back with it: one notification per form.
     event_id = HiddenField()
+    template = HiddenField()  # the code of the template it was filled from, for the audit
     subject = StringField(_l("Subject"), validators=[Required(), MaxLength(300)],
                           filters=[strip])
     body = TextAreaField(_l("Text"), validators=[Required(), MaxLength(20000)],

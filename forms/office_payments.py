@@ -6,13 +6,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import DecimalField, StringField, TextAreaField
-from wtforms.validators import NumberRange, StopValidation, ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from forms import office
 from forms.base import PortalForm
 from forms.fields import DateField, RadioField, choices
-from forms.validators import MaxLength, Optional, Required
+from forms.validators import MaxLength, NumberRange, Optional, Required
 
 INVALID_AMOUNT = _l("Enter an amount, for example 1250.50.")
 
@@ -64,8 +65,8 @@ class DateRangeForm(PortalForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(lazy_pgettext("date range", "From"), validators=[Optional()])
+    until = DateField(lazy_pgettext("date range", "To"), validators=[Optional()])
     q = StringField(_l("Order number"), validators=[Optional(), MaxLength(40)])
 
     def validate_until(self, field):

@@ -7,10 +7,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, Form, FormField, HiddenField, StringField
+from wtforms import FieldList, FormField, HiddenField, StringField
 from wtforms.fields import DecimalField
 
-from forms.base import PortalForm
+from forms.base import PlainForm, PortalForm
 from forms.fields import DateField
 from forms.validators import MaxLength, Optional, Required
 
@@ -43,7 +43,7 @@ class AmountField(DecimalField):
         return "" if self.data is None else format(self.data, "f")
 
 
-class RuleEditForm(Form):
+class RuleEditForm(PlainForm):
     """One row of the rules table: the fee's code, its amount (a reduction's percent) and its
     name in the user's language."""
 
@@ -57,7 +57,7 @@ class NewVersionForm(PortalForm):
     valid_from = DateField(_l("In force from"), validators=[Required()], description=START_HELP)
     # The tariff the rows start from, signed by the page (file format): rows cannot drift.
     base = HiddenField()
-    rules = FieldList(FormField(RuleEditForm))
+    rules = FieldList(FormField(RuleEditForm), label=_l("Rules"))
 
 
 class UploadTariffForm(PortalForm):

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
-from wtforms.validators import NumberRange
 
 from forms.base import PortalForm
 from forms.fields import RadioField, choices
-from forms.validators import Required
+from forms.validators import NumberRange, Required
 
 
 class TopUpRequestForm(PortalForm):

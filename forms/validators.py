@@ -18,8 +18,36 @@ def Optional():  # noqa: N802
     return validators.Optional()
 
 
+class LocalNumber:
+    """A number in a lazily translated message, written the reader's way when the message is
+    shown (20 000 in French, 20,000 in English)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self) -> str:
+        from flask_babel import format_decimal
+
+        return "" if self.value is None else format_decimal(self.value)
+
+
 def MaxLength(n: int):  # noqa: N802
-    return validators.Length(max=n, message=_l("At most %(max)d characters.", max=n))
+    return validators.Length(max=n, message=_l("At most %(max)s characters.",
+                                               max=LocalNumber(n)))
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' NumberRange, with the bounds in its message written the reader's way."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError:
+            if self.message is None:
+                raise
+            bounds = {"min": LocalNumber(self._resolve(self.min)),
+                      "max": LocalNumber(self._resolve(self.max))}
+            raise ValidationError(str(self.message) % bounds) from None
 
 
 def EmailAddress():  # noqa: N802
@@ -46,7 +74,8 @@ class StrongPassword:
             raise StopValidation(
                 _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
         if len(value) > MAX_PASSWORD_LENGTH:
-            raise StopValidation(_l("At most %(max)d characters.", max=MAX_PASSWORD_LENGTH))
+            raise StopValidation(_l("At most %(max)s characters.",
+                                    max=LocalNumber(MAX_PASSWORD_LENGTH)))
         from zxcvbn import zxcvbn  # imported on first use: its word lists take a while to load
 
         inputs = [str(getattr(form, name).data or "") for name in self.user_inputs

@@ -50,7 +50,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, is_currency
-from flask import has_request_context
+from flask import g, has_app_context, has_request_context
 from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -251,10 +251,15 @@ def _locale_codes(locale: str | None) -> list[str]:
     return [code, code.split("_")[0]]
 
 
-def _request_locale() -> str:
+def _request_locale() -> str | None:
+    """The reader's language: the request's, or the one a job forced (force_locale). A job
+    without one has no reader: its names follow the office's default language, not English."""
     if has_request_context():
         return str(get_locale() or "en")
-    return "en"
+    if not has_app_context():
+        return None
+    forced = getattr(getattr(g, "_flask_babel", None), "forced_babel_locale", None)
+    return str(forced) if forced else None
 
 
 # --- loading a tariff file ---------------------------------------------------------------

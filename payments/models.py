@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -104,7 +105,7 @@ class OrderState(enum.StrEnum):
 
 ORDER_STATE_LABELS = {
     OrderState.PENDING: _l("Awaiting payment"),
-    OrderState.PAID: _l("Paid"),
+    OrderState.PAID: lazy_pgettext("state of an order", "Paid"),
     OrderState.CANCELLED: _l("Cancelled"),
 }
 MOVEMENT_LABELS = {

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,38 @@ def _document_limits() -> dict[str, int]:
         if kind.strip() and size.strip():
             out[kind.strip()] = int(float(size) * 1024 * 1024)
     return out
+
+
+def _local_language() -> str | None:
+    """LOCAL_LANGUAGE: the office's local language ("km"); empty: the office's default
+    language unless it is English (portal.local_script.local_language)."""
+    from portal.local_script import parse_language
+
+    try:
+        return parse_language(os.environ.get("LOCAL_LANGUAGE"))
+    except ValueError as exc:
+        raise RuntimeError(f"LOCAL_LANGUAGE is not valid: {exc}") from exc
+
+
+def _office_weekend() -> tuple[int, ...]:
+    """OFFICE_WEEKEND="6,7": the ISO weekdays (1 Monday .. 7 Sunday) the office is closed."""
+    raw = os.environ.get("OFFICE_WEEKEND", "6,7")
+    try:
+        days = tuple(sorted({int(d) for d in raw.split(",") if d.strip()}))
+    except ValueError as exc:
+        raise RuntimeError(f"OFFICE_WEEKEND is not valid: {exc}") from exc
+    if any(not 1 <= d <= 7 for d in days) or len(days) == 7:
+        raise RuntimeError("OFFICE_WEEKEND must name ISO weekdays from 1 to 7, not all seven")
+    return days
+
+
+def _office_holidays() -> tuple[date, ...]:
+    """OFFICE_HOLIDAYS="2027-01-01,2027-01-07": the days the office is closed besides weekends."""
+    try:
+        return tuple(sorted({date.fromisoformat(d.strip()) for d in
+                             os.environ.get("OFFICE_HOLIDAYS", "").split(",") if d.strip()}))
+    except ValueError as exc:
+        raise RuntimeError(f"OFFICE_HOLIDAYS is not valid: {exc}") from exc
 
 
 def from_environment() -> dict:
@@ -156,6 +189,14 @@ def from_environment() -> dict:
         "BANK_TRANSFER_REMIND_DAYS": _env_int("BANK_TRANSFER_REMIND_DAYS", 2),
         "RECEIPT_SIGNING_PKCS12": os.environ.get("RECEIPT_SIGNING_PKCS12", ""),
         "RECEIPT_SIGNING_PASSWORD": os.environ.get("RECEIPT_SIGNING_PASSWORD", ""),
+        # Names and addresses in the local language's script (portal.local_script), and the
+        # notice asking for what an accepted filing lacks of it (portal.tracking.translation).
+        "LOCAL_LANGUAGE": _local_language(),
+        "LOCAL_SCRIPT_REQUIRED_FOR_NATIONALS": _env_bool("LOCAL_SCRIPT_REQUIRED_FOR_NATIONALS"),
+        "TRANSLATION_DEADLINE_WORKING_DAYS": _env_int("TRANSLATION_DEADLINE_WORKING_DAYS", 0),
+        # The office's working days (portal.workdays).
+        "OFFICE_WEEKEND": _office_weekend(),
+        "OFFICE_HOLIDAYS": _office_holidays(),
     }
 
 

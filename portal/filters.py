@@ -34,6 +34,52 @@ def money(amount, currency: str) -> str:
     return format_currency(amount, currency)
 
 
+def isodateformat(value, format: str = "medium") -> str:
+    """A date kept as ISO 8601 text (an event's data, JSON) in the reader's language; text
+    that is not a date is shown as it is."""
+    from datetime import date, datetime
+
+    from flask_babel import format_date
+
+    if isinstance(value, date | datetime):
+        return format_date(value, format)
+    try:
+        return format_date(date.fromisoformat(str(value or "")[:10]), format)
+    except ValueError:
+        return str(value or "")
+
+
+_SIZE_UNITS = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6),
+               ("digital-kilobyte", 10**3))
+
+
+def filesize(size: int) -> str:
+    """A file's size in the reader's language and units: 1.2 MB, 1,2 Mo in French."""
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    locale = get_locale() or "en"
+    for unit, factor in _SIZE_UNITS:
+        if size >= factor:
+            return format_unit(size / factor, unit, length="short", format="#,##0.#",
+                               locale=locale)
+    return format_unit(size, "digital-byte", length="short", locale=locale)
+
+
+def date_hint() -> str:
+    """How to type a date in the reader's language, for a date box made in a template."""
+    from forms import dates
+
+    return dates.hint()
+
+
+def date_example(iso: bool = False) -> str:
+    """31 March of this year as a person types it in the reader's language (or ISO 8601)."""
+    from forms import dates
+
+    return (dates.ISO if iso else dates.current_format()).example()
+
+
 _TYPE_NAMES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG",
                "audio/*": "MP3, WAV, OGG, FLAC, M4A"}
 
@@ -138,10 +184,11 @@ def external_url(endpoint: str, **values) -> str:
 
 def register(app) -> None:
     from forms.parts.countries import country_name
-    from forms.parts.goods import nice_classes
+    from forms.parts.goods import localized_nice_classes, nice_classes
 
     app.jinja_env.globals["upload_hint"] = upload_hint
     app.jinja_env.globals["nice_classes"] = nice_classes
+    app.jinja_env.globals["localized_nice_classes"] = localized_nice_classes
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["number_examples"] = number_examples
     app.jinja_env.globals["request_types"] = request_types
@@ -154,3 +201,7 @@ def register(app) -> None:
                                  event_label=event_label)
     app.jinja_env.filters["linkify_own"] = linkify_own
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["isodateformat"] = isodateformat
+    app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.globals["date_example"] = date_example
+    app.jinja_env.globals["date_hint"] = date_hint

@@ -40,6 +40,88 @@ def select_locale() -> str:
     ]
 
 
+def office_locale() -> str:
+    """The office's default language: the one its own texts are always written in."""
+    from portal.office.models import current_office
+
+    office = current_office()
+    code = (office.default_locale or "") if office else ""
+    for candidate in (code, code.replace("-", "_").split("_")[0]):
+        if is_supported(candidate):
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def fallback_order(locale: str | None, office_default: str | None = None,
+                   english: bool = True) -> list[str]:
+    """The languages to try for an office-provided text, best first: the reader's, then the
+    office's default language, then (unless `english` is False) English."""
+    out: list[str] = []
+    for code in (locale, (locale or "").split("_")[0], office_default,
+                 "en" if english else None):
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def pick_text(texts: dict | None, key: str, locale: str | None,
+              office_default: str | None = None, english: bool = True) -> str | None:
+    """`texts[locale][key]` in the first language of `fallback_order` that has it."""
+    texts = texts or {}
+    for code in fallback_order(locale, office_default, english):
+        entry = texts.get(code)
+        if isinstance(entry, dict) and (entry.get(key) or "").strip():
+            return entry[key]
+    return None
+
+
+def clean_texts(texts: dict | None, keys: tuple[str, ...] = ("subject", "body"),
+                ) -> dict[str, dict[str, str]] | None:
+    """Texts per language as stored: shipped languages only, each key a stripped string,
+    empty entries left out; None when nothing is left."""
+    out: dict[str, dict[str, str]] = {}
+    for code, entry in (texts or {}).items():
+        if not is_supported(code) or not isinstance(entry, dict):
+            continue
+        kept = {k: str(entry[k]).strip() for k in keys if (str(entry.get(k) or "")).strip()}
+        if kept:
+            out[code] = kept
+    return out or None
+
+
+def current_locale_code() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def office_name(locale: str | None = None) -> str:
+    """The office's name in `locale` (default: the reader's), else in the office's default
+    language, else the plain name."""
+    from portal.office.models import current_office
+
+    office = current_office()
+    if office is None:
+        return str(_l("Online filing portal"))
+    return (pick_text(office.texts, "name", locale or current_locale_code(),
+                      office_locale(), english=False) or office.name)
+
+
+def office_address(locale: str | None = None) -> str:
+    """The office's address, chosen like `office_name`."""
+    from portal.office.models import current_office
+
+    office = current_office()
+    if office is None:
+        return ""
+    return (pick_text(office.texts, "address", locale or current_locale_code(),
+                      office_locale(), english=False) or office.address or "")
+
+
+def notification_text(notification, locale: str | None = None) -> tuple[str, str]:
+    """A notification's (subject, body) in `locale` (default: the reader's, or the mail's
+    inside force_locale), else in the office's default language."""
+    return notification.text_for(locale or current_locale_code(), office_locale())
+
+
 def select_timezone() -> str | None:
     from portal.office.models import current_office
 
@@ -52,16 +134,6 @@ def text_direction() -> str:
 
 
 def template_globals() -> dict:
-    from portal.office.models import current_office
-
-    def office_name() -> str:
-        office = current_office()
-        return office.name if office else str(_l("Online filing portal"))
-
-    def office_address() -> str:
-        office = current_office()
-        return (office.address or "") if office else ""
-
     return {
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
         "current_locale": lambda: str(get_locale()),
@@ -69,6 +141,7 @@ def template_globals() -> dict:
         "environment_label": lambda env: environment_label(env),
         "office_name": office_name,
         "office_address": office_address,
+        "notification_text": notification_text,
     }
 
 

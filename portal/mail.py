@@ -37,8 +37,11 @@ def mail_dir() -> Path:
     return Path(current_app.config["PORTAL_DATA_DIR"]) / "mail"
 
 
-def build_message(to: str, subject, template: str, locale: str | None, **context) -> EmailMessage:
-    """Render `emails/<template>.txt` and `.html` and the subject in `locale`."""
+def build_message(to: str, subject, template: str, locale: str | None,
+                  attachments: tuple[tuple[bytes, str, str], ...] = (),
+                  **context) -> EmailMessage:
+    """Render `emails/<template>.txt` and `.html` and the subject in `locale`; `attachments`
+    are (bytes, filename, media type)."""
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         text = render_template(f"emails/{template}.txt", **context)
@@ -52,7 +55,12 @@ def build_message(to: str, subject, template: str, locale: str | None, **context
     msg["Message-ID"] = make_msgid(domain="portal.local")
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = locale  # after set_content, which drops Content-* headers
+    for content, filename, media_type in attachments:
+        maintype, subtype = media_type.split("/", 1)
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    # Last: set_content drops the Content-* headers, and add_attachment moves them into the
+    # text/html part it wraps, off the message.
+    msg["Content-Language"] = locale
     return msg
 
 
@@ -60,10 +68,7 @@ def queue_mail(session: Session, to: str, subject, template: str, locale: str | 
                attachments: tuple[tuple[bytes, str, str], ...] = (), **context) -> EmailMessage:
     """Build the message now (in the request's context) and send it after the next commit.
     `attachments` are (bytes, filename, media type)."""
-    msg = build_message(to, subject, template, locale, **context)
-    for content, filename, media_type in attachments:
-        maintype, subtype = media_type.split("/", 1)
-        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    msg = build_message(to, subject, template, locale, attachments, **context)
     enqueue("mail.send", message=msg.as_string(policy=policy.SMTP))
     return msg
 

@@ -6,10 +6,11 @@ import re
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.applications.base import ApplicationForm, DocumentSlot
+from forms.base import PlainForm
 from forms.fields import EntryList, IntegerField, SelectField, choices
 from forms.parts.party import InventorForm
 from forms.validators import MaxLength, Required
@@ -58,7 +59,7 @@ def locarno_choices():
         (str(n), f"{n:02d} – {heading}") for n, heading in enumerate(LOCARNO_CLASSES, 1)])
 
 
-class DesignEntryForm(Form):
+class DesignEntryForm(PlainForm):
     key = HiddenField()  # stable across reordering: the design's views are filed under it
     title = StringField(_l("Product shown in this design"), validators=[Required(),
                                                                        MaxLength(300)])

@@ -7,12 +7,12 @@ import re
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FormField, StringField, TextAreaField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import ValidationError
 
 from forms.applications.base import ApplicationForm, DocumentSlot
 from forms.fields import DateField, EntryList, IntegerField, RadioField, choices
 from forms.parts.party import PatentInventorForm
-from forms.validators import MaxLength, Required
+from forms.validators import MaxLength, NumberRange, Required
 
 IPC_SYMBOL = re.compile(r"^[A-H]\d{2}[A-Z] ?\d{1,4}/\d{2,6}$")
 PCT_NUMBER = re.compile(r"^PCT/[A-Z]{2}\d{4}/\d{6}$")

@@ -7,8 +7,9 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, StringField
+from wtforms import StringField
 
+from forms.base import PlainForm
 from forms.fields import DateField, SelectField
 from forms.parts.countries import country_choices
 from forms.validators import MaxLength, Required
@@ -17,7 +18,7 @@ from forms.validators import MaxLength, Required
 PRIORITY_MONTHS = {"trademark": 6, "design": 6, "patent": 12, "utility_model": 12}
 
 
-class PriorityForm(Form):
+class PriorityForm(PlainForm):
     office = SelectField(_l("Office of the earlier filing"), choices=country_choices,
                          validators=[Required()],
                          description=_l("The country or regional office where the earlier "

@@ -17,14 +17,14 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, FormField, StringField, TextAreaField
+from wtforms import FormField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from forms.applications.base import DocumentSlot
-from forms.base import PortalForm
+from forms.base import PlainForm, PortalForm
 from forms.fields import EntryList, RadioField, SelectField, choices
 from forms.parts.countries import country_choices
-from forms.parts.party import PartyForm
+from forms.parts.party import PartyForm, check_local, local_label
 from forms.validators import MaxLength, Required
 from payments.fees import FeeBasis, office_today
 from portal.rights import numbers
@@ -100,18 +100,23 @@ def claim_count(form, field) -> None:
         raise ValidationError(_l("Enter a number of claims from 1 to 1000."))
 
 
-class HolderForm(Form):
+class HolderForm(PlainForm):
     """The owner of the rights (the applicant, for an application): as the office knows them."""
 
     name = StringField(_l("Name in Latin script"), validators=[Required(), MaxLength(300)],
                        description=_l("As recorded by the office; several owners are "
                                       "separated by semicolons."))
-    name_local = StringField(_l("Name in the local script"), validators=[MaxLength(300)])
+    name_local = StringField(local_label("name"), validators=[MaxLength(300)],
+                             render_kw={"dir": "auto"})
     address = TextAreaField(_l("Address"), validators=[Required(), MaxLength(500)],
                             render_kw={"rows": 3})
     country = SelectField(_l("Country of residence or seat"),
                           choices=lambda: country_choices(organisations=False),
                           validators=[Required()])
+
+    def validate_name_local(self, field):
+        # As the office knows them: no nationality here, so only the script is checked.
+        check_local(field, "name")
 
 
 class OtherPartyForm(PartyForm):
@@ -124,7 +129,7 @@ class OtherPartyForm(PartyForm):
         default="person", validators=[Required()])
 
 
-class RightForm(Form):
+class RightForm(PlainForm):
     """One right the request concerns, named by its office number."""
 
     IP_KIND = ""

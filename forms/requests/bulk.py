@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -68,7 +69,7 @@ def import_lines(form_class, text: str, existing: set[str], known: dict, today: 
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
         result.bad.append(BadLine(MAX_LINES + 1, "", [
-            _("Only the first %(max)d lines were read.", max=MAX_LINES)]))
+            _("Only the first %(max)s lines were read.", max=format_decimal(MAX_LINES))]))
         lines = lines[:MAX_LINES]
     for number, line in enumerate(lines, 1):
         cells = split_line(line)

@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 
 from forms.fields import RadioField, SelectField, choices
 from forms.parts.countries import country_choices
+from forms.parts.party import check_local, local_label
 from forms.requests.base import DocumentSlot, RequestForm, require_when
 from forms.validators import MaxLength, Required
 
@@ -29,12 +30,12 @@ class ChangeNameAddressForm(RequestForm):
 
     change = RadioField(_l("What changes"), choices=choices(CHANGES), validators=[Required()])
     new_name = StringField(_l("New name in Latin script"), validators=[MaxLength(300)])
-    new_name_local = StringField(_l("New name in the local script"),
-                                 validators=[MaxLength(300)])
+    new_name_local = StringField(local_label("new_name"), validators=[MaxLength(300)],
+                                 render_kw={"dir": "auto"})
     new_address = TextAreaField(_l("New address"), validators=[MaxLength(500)],
                                 render_kw={"rows": 3})
-    new_address_local = TextAreaField(_l("New address in the local script"),
-                                      validators=[MaxLength(500)], render_kw={"rows": 3})
+    new_address_local = TextAreaField(local_label("new_address"), validators=[MaxLength(500)],
+                                      render_kw={"rows": 3, "dir": "auto"})
     new_country = SelectField(_l("Country of residence or seat"),
                               choices=lambda: country_choices(organisations=False))
 
@@ -44,6 +45,12 @@ class ChangeNameAddressForm(RequestForm):
                                            == (self.holder.form.name.data or "").strip()
                                            .casefold()):
             raise ValidationError(_l("The new name is the same as the owner's present name."))
+
+    def validate_new_name_local(self, field):
+        check_local(field, "name")
+
+    def validate_new_address_local(self, field):
+        check_local(field, "address")
 
     def validate_new_address(self, field):
         require_when(self.change.data in ("address", "both"), field, _l("Enter the new address."))

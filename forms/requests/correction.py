@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, FormField, StringField, TextAreaField
+from wtforms import FormField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from forms.base import PlainForm
 from forms.fields import EntryList, RadioField, choices
 from forms.requests.base import DocumentSlot, RequestForm
 from forms.validators import MaxLength, Required
@@ -14,7 +15,7 @@ ORIGINS = [("applicant", _l("A mistake in what we filed")),
            ("office", _l("A mistake made by the office"))]
 
 
-class CorrectionEntry(Form):
+class CorrectionEntry(PlainForm):
     field = StringField(_l("Where the error is"), validators=[Required(), MaxLength(200)],
                         description=_l("For example: the owner's address, class 9, claim 3."))
     wrong = TextAreaField(_l("Wrong text"), validators=[Required(), MaxLength(5000)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -24,7 +25,7 @@ class SurrenderForm(RequestForm):
     LABEL = _l("Surrender of a registration")
     HELP = _l("Give up a registration, or part of it, from the date the office records it.")
     NUMBER = numbers.REGISTRATION
-    RIGHTS_LABEL = _l("Registration")
+    RIGHTS_LABEL = lazy_pgettext("registered right", "Registration")
     DOCUMENTS = {"consent": DocumentSlot("deed", _l("Consent of the licensees or creditors"))}
     SECTIONS = [(_l("Surrender"), ["scope", "scope_detail", "third_parties", "confirm"])]
 

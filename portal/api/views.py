@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api.auth import ApiError, ErrorSchema, Text, handle_http_exception, require
 from portal.backoffice.interchange import interchange
 from portal.backoffice.st96 import St96NotAvailable, st96_xml
+from portal.config import LOCALES
 from portal.documents.checks import FORMATS
 from portal.documents.models import Document
 from portal.documents.storage import get_storage
@@ -75,6 +76,28 @@ class SubmissionPage(Schema):
         "description": "Pass as `after` for the next page; null when this page is the last."})
 
 
+# A party of the interchange form: the fields of its part of the form, plus its role. The
+# keys below are documented; others may be present (each role has its own form).
+_TEXT = {"type": "string", "nullable": True}
+PARTY = {"type": "object", "additionalProperties": True, "required": ["role"],
+         "properties": {
+             "role": {"type": "string", "enum": ["applicant", "inventor", "designer", "owner",
+                                                 "new_owner", "licensee", "creditor",
+                                                 "representative"]},
+             "kind": {**_TEXT, "description": "`person` or `entity`: applicants and the "
+                      "other parties of requests."},
+             "name": {**_TEXT, "description": "The name in Latin script."},
+             "name_local": {**_TEXT, "description": "The same name in the script of "
+                            "`local_language` (Khmer, Lao...), when given."},
+             "address": {**_TEXT, "description": "The address, in Latin script."},
+             "address_local": {**_TEXT, "description": "The address in the script of "
+                               "`local_language`, when given (applicants and owners)."},
+             "country": {**_TEXT, "description": "ISO 3166 code of residence or seat."},
+             "nationality": {**_TEXT, "description": "ISO 3166 code (natural persons)."},
+             "state_of_incorporation": {**_TEXT, "description": "ISO 3166 code (entities)."},
+             "legal_form": _TEXT, "email": _TEXT, "phone": _TEXT}}
+
+
 class Submission(Schema):
     id = fields.String(required=True, metadata={"description": "The filing's uuid."})
     portal_number = fields.String(required=True)
@@ -84,8 +107,15 @@ class Submission(Schema):
     accepted_at = fields.String(allow_none=True)
     reference = fields.String(allow_none=True)
     office_number = fields.String(allow_none=True)
-    parties = fields.List(fields.Dict(), required=True)
-    data = fields.Dict(required=True)
+    local_language = fields.String(required=True, allow_none=True, metadata={
+        "description": "The office's local language (a language code such as `km`): the "
+                       "language of the parties' `name_local` and `address_local`. Null when "
+                       "the office has none besides English."})
+    parties = fields.List(fields.Dict(metadata=PARTY), required=True)
+    data = fields.Dict(required=True, metadata={
+        "description": "The filing's form as structured values. A trademark's `mark_text` "
+                       "is the mark's words in any script, `transliteration` those words in "
+                       "Latin letters and `translation` their meaning."})
     documents = fields.List(fields.Dict(), required=True)
     fees = fields.Dict(required=True)
     payment = fields.Dict(required=True)
@@ -97,6 +127,16 @@ class Submission(Schema):
 class EventDocument(Schema):
     filename = Text(required=True, validate=validate.Length(min=1, max=200))
     content_base64 = Text(required=True)
+
+
+class NotificationText(Schema):
+    subject = Text(required=True, validate=validate.Length(min=1, max=300))
+    body = Text(validate=validate.Length(max=50000))
+
+
+# One optional member per shipped language; any other language is refused (422).
+NotificationTexts = Schema.from_dict(
+    {code: fields.Nested(NotificationText) for code in LOCALES}, name="NotificationTexts")
 
 
 class EventIn(Schema):
@@ -112,6 +152,12 @@ class EventIn(Schema):
     body = Text(validate=validate.Length(max=50000))
     response_due = fields.Date()
     document = fields.Nested(EventDocument)
+    texts = fields.Nested(NotificationTexts, metadata={
+        "description": "Notifications: the subject and body in other languages, by language "
+                       f"code ({', '.join(LOCALES)}; any other is refused). Each reader sees "
+                       "their language's text, else the office's default language's, which "
+                       "`subject` and `body` hold (or, without `subject`, this object's entry "
+                       "for the office's default language)."})
 
 
 class EventOut(Schema):
@@ -226,7 +272,8 @@ class SubmissionEvents(MethodView):
                 registration_number=event.get("registration_number"),
                 expires_on=event.get("expires_on"), occurred_at=event.get("occurred_at"),
                 subject=event.get("subject"), body=event.get("body"),
-                response_due=event.get("response_due"), document=document)
+                response_due=event.get("response_due"), document=document,
+                texts=event.get("texts"))
         except EventError as exc:
             raise ApiError(422, "invalid_event", str(exc)) from exc
         if not recorded.created and document is not None:

@@ -1,7 +1,7 @@
 """The interchange form of a filing (DESIGN.md): what the back office receives and pulls.
 
-    {id, portal_number, kind, type, submitted_at, accepted_at, reference, parties, data,
-     documents, fees, payment, links}
+    {id, portal_number, kind, type, submitted_at, accepted_at, reference, office_number,
+     local_language, parties, data, documents, fees, payment, links}
 
 `data` is the filing's form as structured values (dates as ISO strings), without the parts
 given elsewhere (reference, parties); `documents` carry their metadata, SHA-256 and the API URL
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from payments.models import OrderItem
 from portal.extensions import db
 from portal.filings.models import Filing
+from portal.local_script import local_language
 
 PARTY_LISTS = {"applicants": "applicant", "inventors": "inventor", "designers": "designer"}
 PARTY_FORMS = {"holder": "owner", "new_owner": "new_owner", "licensee": "licensee",
@@ -60,6 +61,8 @@ def interchange(filing: Filing) -> dict:
         "accepted_at": plain(filing.accepted_at),
         "reference": filing.reference,
         "office_number": filing.office_number,
+        # The language of the parties' `name_local` and `address_local` (null: not set).
+        "local_language": local_language(),
         "parties": _parties(filing, form),
         "data": data,
         "documents": [{

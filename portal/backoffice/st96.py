@@ -23,6 +23,7 @@ from forms.parts.goods import split_terms
 from payments.models import OrderItem
 from portal.extensions import db
 from portal.filings.models import Filing
+from portal.local_script import local_language, script_of
 from portal.office.models import Office, current_office
 
 NS = {"com": "http://www.wipo.int/standards/XMLSchema/ST96/Common",
@@ -276,14 +277,16 @@ def _contact(parent: ET.Element, party, *, entity: bool) -> None:
     else:
         holder = sub(name, "com:PersonName")
         sub(holder, "com:PersonFullName", _text(party.name.data))
-    sub(holder, "com:TransliterationName", local)
+    # The name in the local script: the Latin name written in the office's local script.
+    sub(holder, "com:TransliterationName", local, _local_tags(script=True))
     country = party.country.data or None
-    addresses = [text for text in (party.address.data, _field(party, "address_local"))
+    addresses = [(text, tags) for text, tags in
+                 ((party.address.data, {}), (_field(party, "address_local"), _local_tags()))
                  if _text(text)]
     if addresses:
         bag = sub(contact, "com:PostalAddressBag")
-        for text in addresses:
-            _postal_address(sub(bag, "com:PostalAddress"), text, country)
+        for text, tags in addresses:
+            _postal_address(sub(bag, "com:PostalAddress"), text, country, tags)
     if _text(_field(party, "email")):
         sub(sub(contact, "com:EmailAddressBag"), "com:EmailAddressText", _field(party, "email"))
     if _text(_field(party, "phone")):
@@ -295,13 +298,28 @@ def _field(form, name: str):
     return form[name].data if name in form._fields else None
 
 
-def _postal_address(address: ET.Element, text: str, country: str | None) -> None:
+def _local_tags(*, script: bool = False) -> dict:
+    """The attributes of a value in the office's local language: its ISO 639-1 code and, for a
+    name, the ISO 15924 code of the script it is written in; none when the office set no local
+    language."""
+    language = local_language()
+    code = (language or "").split("_")[0]
+    if len(code) != 2:
+        return {}
+    tags = {"com:languageCode": code}
+    if script and script_of(language):
+        tags["com:transliterationScriptName"] = script_of(language)
+    return tags
+
+
+def _postal_address(address: ET.Element, text: str, country: str | None,
+                    tags: dict | None = None) -> None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if country is None:
         for number, line in enumerate(lines, 1):
             sub(address, "com:PostalAddressText", line, {"com:sequenceNumber": str(number)})
         return
-    structured = sub(address, "com:PostalStructuredAddress")
+    structured = sub(address, "com:PostalStructuredAddress", attrs=tags)
     for number, line in enumerate(lines, 1):
         sub(structured, "com:AddressLineText", line, {"com:sequenceNumber": str(number)})
     sub(structured, "com:CountryCode", country)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -171,7 +172,7 @@ class Filing(db.Model):
 
 EVENT_LABELS = {
     "submitted": _l("Submitted in an order"),
-    "paid": _l("Paid"),
+    "paid": lazy_pgettext("event of a filing", "Paid"),
     "accepted": _l("Accepted"),
     "returned_to_draft": _l("Returned to the drafts: the order was not paid"),
     "withdrawn": _l("Withdrawn"),

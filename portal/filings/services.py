@@ -78,7 +78,11 @@ def stored_form(filing: Filing) -> ApplicationForm:
 
 
 def form_to_pairs(form) -> list[list[str]]:
-    """Every value of the form as typed, in order: the inverse of building it from formdata."""
+    """Every value of the form as typed, in order: the inverse of building it from formdata.
+
+    Dates and whole numbers that could be read are kept in one spelling (ISO 8601, ASCII
+    digits: forms.fields), so that a draft reads the same in every language.
+    """
     pairs: list[list[str]] = []
     for field in _leaves(form):
         if field.type in ("CSRFTokenField", "FileField", "MultipleFileField", "SubmitField"):
@@ -87,9 +91,20 @@ def form_to_pairs(form) -> list[list[str]]:
             if field.data:
                 pairs.append([field.name, "y"])
             continue
-        values = field.raw_data or [_shown_value(field)]
+        if hasattr(field, "stored_values"):
+            values = field.stored_values()
+        else:
+            values = field.raw_data or [_shown_value(field)]
         pairs.extend([field.name, str(v)] for v in values)
     return pairs
+
+
+def _stored_spelling(pairs: list[list[str]], form) -> list[list[str]]:
+    """`pairs` with the dates and numbers `form` read from them in their stored spelling."""
+    stored = {field.name: field.stored_values() for field in _leaves(form)
+              if hasattr(field, "stored_values") and field.data is not None}
+    return [[name, stored[name][0]] if name in stored else [name, value]
+            for name, value in pairs]
 
 
 def _shown_value(field) -> str:
@@ -178,6 +193,7 @@ def save_draft(filing: Filing, pairs: list[list[str]]) -> None:
         raise ValueError("only drafts can be edited")
     filing.form_data = pairs
     form = stored_form(filing)
+    filing.form_data = _stored_spelling(pairs, form)
     filing.reference = (form.reference.data or "").strip()[:100] or None
     filing.title = form.display_title()[:500] or None
     filing.applicant_names = "; ".join(form.applicant_names())[:1000] or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import format_currency, format_datetime
+from flask_babel import format_currency, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -176,6 +176,7 @@ def show(filing_id: int):
     """A filing after it left the drafts: what was filed, its fees, receipts and history."""
     from payments.models import OrderItem
     from portal.receipts.models import Receipt
+    from portal.tracking.models import Notification
 
     filing = services.get_filing(current_user, filing_id)
     if filing.is_draft:
@@ -185,8 +186,11 @@ def show(filing_id: int):
     papers = list(db.session.scalars(select(Receipt).where(
         Receipt.order_id == item.order_id,
         (Receipt.filing_id == filing.id) | (Receipt.kind == "receipt")))) if item else []
+    # The history names each notification in the reader's language (portal.i18n).
+    letters = {n.id: n for n in db.session.scalars(
+        select(Notification).where(Notification.filing_id == filing.id))}
     return render_template("filings/show.html", filing=filing, item=item, papers=papers,
-                           form=services.stored_form(filing))
+                           form=services.stored_form(filing), letters=letters)
 
 
 @filer_required
@@ -210,7 +214,7 @@ def fees(filing_id: int):
         currency=quote.currency, total=str(quote.total),
         total_text=format_currency(quote.total, quote.currency),
         lines=[{"code": line.code, "label": line.label, "quantity": line.quantity,
-                "amount": str(line.amount),
+                "quantity_text": format_decimal(line.quantity), "amount": str(line.amount),
                 "amount_text": format_currency(line.amount, quote.currency)}
                for line in quote.lines])
 

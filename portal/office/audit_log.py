@@ -56,6 +56,11 @@ ACTION_LABELS = {
     "tariff.version_created": _l("Tariff version made"),
     "tariff.version_deleted": _l("Tariff version deleted"),
     "notification.sent": _l("Notification sent"),
+    "notification_template.created": _l("Notification template made"),
+    "notification_template.changed": _l("Notification template changed"),
+    "notification_template.deactivated": _l("Notification template deactivated"),
+    "notification_template.reactivated": _l("Notification template used again"),
+    "office.texts_changed": _l("Office name and address changed"),
     "delivery.replay": _l("Delivery sent again"),
 }
 # Console pages of the objects the log names: (endpoint, its id argument). A page that does
@@ -66,6 +71,7 @@ OBJECT_PAGES = {
     "FeeSchedule": ("office.tariff_version", "schedule_id"),
     "OutboxMessage": ("office.delivery", "message_id"),
     "User": ("office.user", "user_id"),
+    "NotificationTemplate": ("office.notification_template", "template_id"),
 }
 
 

@@ -1,6 +1,15 @@
 from flask import Blueprint
 
-from portal.office import audit_views, deliveries, deposit_accounts, money, tariff, users, views
+from portal.office import (
+    audit_views,
+    deliveries,
+    deposit_accounts,
+    money,
+    tariff,
+    text_views,
+    users,
+    views,
+)
 from portal.office import notifications as manual_notifications
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -47,6 +56,17 @@ bp.add_url_rule("/api-clients/<int:client_id>/revoke", "revoke_api_client",
                 users.revoke_api_client, methods=["GET", "POST"])
 bp.add_url_rule("/notifications", "notifications", manual_notifications.index)
 bp.add_url_rule("/notifications/new", "new_notification", manual_notifications.new,
+                methods=["GET", "POST"])
+bp.add_url_rule("/notification-templates", "notification_templates",
+                text_views.notification_templates)
+bp.add_url_rule("/notification-templates/new", "new_notification_template",
+                text_views.new_notification_template, methods=["GET", "POST"])
+bp.add_url_rule("/notification-templates/<int:template_id>", "notification_template",
+                text_views.notification_template, methods=["GET", "POST"])
+bp.add_url_rule("/notification-templates/<int:template_id>/active",
+                "notification_template_active", text_views.notification_template_active,
+                methods=["POST"])
+bp.add_url_rule("/office-texts", "office_texts", text_views.office_texts,
                 methods=["GET", "POST"])
 bp.add_url_rule("/tariff", "tariff", tariff.index)
 bp.add_url_rule("/tariff/<int:schedule_id>", "tariff_version", tariff.version)

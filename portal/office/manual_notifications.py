@@ -20,6 +20,7 @@ from portal.documents.checks import DocumentRejected
 from portal.extensions import db
 from portal.filings.documents import attach_upload, discard_document
 from portal.filings.models import Filing, FilingStatus
+from portal.i18n import office_locale
 from portal.tracking.models import Notification
 from portal.tracking.services import Recorded, record_office_event
 
@@ -54,9 +55,14 @@ def accepted_filing(filing_id: int) -> Filing | None:
 
 def send_notification(filing: Filing, *, event_id: str, subject: str, body: str,
                       response_due: date | None, upload: FileStorage | None,
-                      staff: User) -> Recorded:
+                      staff: User, texts: dict[str, dict[str, str]] | None = None,
+                      template: str | None = None) -> Recorded:
     """Record the notification (raises DocumentRejected for a file that is not a sound PDF).
-    A repeat of `event_id` changes nothing and returns the notification already sent."""
+    A repeat of `event_id` changes nothing and returns the notification already sent.
+
+    `subject` and `body` are in the office's default language; `texts` holds the other
+    languages' ({locale: {"subject", "body"}}), `template` the code of the template the form
+    started from."""
     if not EVENT_ID.match(event_id):
         raise ValueError("not an event id of the console")
     if response_due is not None and response_due < office_today():
@@ -65,14 +71,17 @@ def send_notification(filing: Filing, *, event_id: str, subject: str, body: str,
     if known is not None:
         return Recorded(None, known, False)
     document = _attach_pdf(filing, upload) if upload is not None and upload.filename else None
+    # The office's own language among the others: it stays known if its default changes.
+    every = {**(texts or {}), office_locale(): {"subject": subject, "body": body}}
     recorded = record_office_event(filing, event_id=event_id, type="notification",
                                    subject=subject, body=body, response_due=response_due,
-                                   document=document)
+                                   document=document, texts=every)
     if not recorded.created:  # the same form, sent at the same moment, won the race
         if document is not None:
             discard_document(document)
         return recorded
     audit(SENT, user=staff, obj=recorded.notification, filing=filing.portal_number,
+          template=template, languages=sorted(recorded.notification.texts or {}),
           before=None, after={"subject": recorded.notification.subject,
                               "response_due": response_due.isoformat() if response_due else None,
                               "document": document.filename if document else None})

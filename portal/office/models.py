@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -20,6 +20,9 @@ class Office(db.Model):
     default_locale: Mapped[str] = mapped_column(String(10), default="en")
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(500))
+    # The name and address in each language, {locale: {"name": ..., "address": ...}}; the
+    # columns above are what is shown when a language has neither (portal.i18n.office_name).
+    texts: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
 
 
 def current_office() -> Office | None:

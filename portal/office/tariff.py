@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,7 +50,8 @@ RULE_LABELS = {
 FIELD_LABELS = {
     "kind": _l("Kind"), "filing_type": _l("Filing type"), "rule": _l("Rule"),
     "item": _l("Item or flag"), "threshold": _l("Free items"), "amount": _l("Amount"),
-    "percent": _l("Percent"), "applies_to": _l("Reduces"), "categories": _l("For"),
+    "percent": _l("Percent"), "applies_to": _l("Reduces"),
+    "categories": lazy_pgettext("who a reduction is for", "For"),
     "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "year_from": _l("From year"),
     "year_to": _l("To year"),
 }

@@ -20,6 +20,7 @@ Context of `render_receipt` (the batch receipt of a paid order)::
         filing_type    translated label, "Application"
         title          the mark's text or the invention's title
         applicant      the applicant's name(s), in any script
+        applicant_local  the same in the local script (may be empty)
         reference      the filer's own reference (may be empty)
         accepted_at    formatted date and time
         documents      list of {filename, kind (label), pages (int or None), size (formatted),
@@ -35,8 +36,9 @@ Context of `render_acknowledgement` (one filing, one page)::
 
     locale, office, signed     as above
     portal_number, kind, filing_type (optional), title, reference, accepted_at
-    applicants                 list of names (or `applicant`, one string, as in a receipt item:
-                               an item of the receipt context fits as it is)
+    applicants                 list of names, or of {name, name_local} (name_local: the name
+                               in the local script, may be empty); without it `applicant`, one
+                               string (an item of the receipt context fits as it is)
     documents                  list of {filename, kind, pages, size, sha256}
     order_number, receipt_number
 
@@ -118,10 +120,16 @@ def render_receipt(context: dict) -> bytes:
 
 def render_acknowledgement(context: dict) -> bytes:
     """The acknowledgement of receipt of one filing, as PDF bytes (one page)."""
+    return render_pdf("receipts/acknowledgement.html", context,
+                      applicants=acknowledgement_applicants(context))
+
+
+def acknowledgement_applicants(context: dict) -> list[dict]:
+    """The applicants of an acknowledgement's context, each as {name, name_local}."""
     applicants = context.get("applicants")
     if applicants is None:
         applicants = [context["applicant"]] if context.get("applicant") else []
-    return render_pdf("receipts/acknowledgement.html", context, applicants=list(applicants))
+    return [a if isinstance(a, dict) else {"name": a, "name_local": ""} for a in applicants]
 
 
 def render_credit_note(context: dict) -> bytes:

@@ -13,7 +13,6 @@ import logging
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
-from jinja2.filters import do_filesizeformat
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +23,8 @@ from payments.registry import get_provider
 from portal.documents.checks import DocumentKind
 from portal.documents.storage import get_storage
 from portal.extensions import db
-from portal.filters import money
+from portal.filters import filesize, money
+from portal.i18n import office_address, office_name
 from portal.jobs.queue import job
 from portal.mail import queue_mail
 from portal.office.models import current_office
@@ -112,8 +112,9 @@ def _store(order: Order, kind: str, filing_id: int | None, number: str, pdf: byt
 
 
 def _office() -> dict:
+    # Called inside force_locale(order.locale): the name and address in the reader's language.
     office = current_office()
-    return {"name": office.name if office else "", "address": office.address if office else "",
+    return {"name": office_name() if office else "", "address": office_address(),
             "email": office.email if office else ""}
 
 
@@ -124,15 +125,29 @@ def _item_context(item) -> dict:
         "portal_number": filing.portal_number, "kind": filing.kind.label,
         "filing_type": filing_type_label(filing.filing_type),
         "title": filing.title or "", "applicant": filing.applicant_names or "",
+        "applicant_local": filing.names_local or "", "applicants": _applicants(filing),
         "reference": filing.reference or "",
         "accepted_at": format_datetime(filing.accepted_at, "medium"),
         "documents": [{"filename": d.filename, "kind": _kind_label(d.kind), "pages": d.pages,
-                       "size": do_filesizeformat(d.size), "sha256": d.sha256}
+                       "size": filesize(d.size), "sha256": d.sha256}
                       for d in filing.documents],
         "fees": [{"label": f.label, "quantity": f.quantity,
                   "amount": money(f.amount, currency)} for f in item.fees],
         "total": money(item.total, currency),
     }
+
+
+def _applicants(filing) -> list[dict[str, str]]:
+    """The applicants (a request's owner) by name, in Latin and the local script."""
+    from portal.filings.services import stored_form
+
+    form = stored_form(filing)
+    if "applicants" in form._fields:
+        parties = [entry.form for entry in form.applicants.filled()]
+    else:
+        parties = [form.holder.form] if "holder" in form._fields else []
+    return [{"name": party.name.data.strip(), "name_local": (party.name_local.data or "").strip()}
+            for party in parties if (party.name.data or "").strip()]
 
 
 def _kind_label(kind: str) -> str:

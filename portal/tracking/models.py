@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from flask_babel import lazy_pgettext
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -26,8 +27,9 @@ ST27_CATEGORIES = {
 }
 # The equivalent grouping for trademarks and designs (the stages of ST.61 and ST.87).
 STAGES = {
-    "filing": _l("Filing"), "examination": _l("Examination"),
-    "publication": _l("Publication and opposition"), "registration": _l("Registration"),
+    "filing": lazy_pgettext("procedure stage", "Filing"), "examination": _l("Examination"),
+    "publication": _l("Publication and opposition"),
+    "registration": lazy_pgettext("procedure stage", "Registration"),
     "maintenance": _l("Maintenance"), "termination": _l("Termination"),
 }
 
@@ -75,9 +77,50 @@ class Notification(db.Model):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_filing_id: Mapped[int | None] = mapped_column(
         ForeignKey("filings.id", ondelete="SET NULL"))
+    # The subject and body in other languages, {locale: {"subject": ..., "body": ...}};
+    # `subject` and `body` above are the office's default language.
+    texts: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
 
     filing = relationship("Filing", foreign_keys=[filing_id])
     document = relationship("Document")
+
+    def text_for(self, locale: str | None,
+                 office_default: str | None = None) -> tuple[str, str]:
+        """(subject, body) in `locale`, else in the office's default language (also when
+        only the plain columns hold it)."""
+        from portal.i18n import fallback_order
+
+        texts = self.texts or {}
+        for code in fallback_order(locale, office_default, english=False):
+            entry = texts.get(code)
+            if isinstance(entry, dict) and (entry.get("subject") or "").strip():
+                return entry["subject"], entry.get("body") or ""
+        return self.subject, self.body or ""
+
+
+class NotificationTemplate(db.Model):
+    """A notification the office sends often: its texts in each language, ready to send."""
+
+    __tablename__ = "notification_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))  # for staff, in the console
+    texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
+    response_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def text_for(self, locale: str | None,
+                 office_default: str | None = None) -> tuple[str, str]:
+        from portal.i18n import fallback_order
+
+        for code in fallback_order(locale, office_default):
+            entry = (self.texts or {}).get(code)
+            if isinstance(entry, dict) and (entry.get("subject") or "").strip():
+                return entry["subject"], entry.get("body") or ""
+        return self.title, ""
 
 
 class CalendarFeed(db.Model):

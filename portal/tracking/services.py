@@ -24,6 +24,7 @@ from portal.documents.models import Document
 from portal.extensions import db
 from portal.filings.models import Filing, FilingEvent, record_event
 from portal.filings.services import visible_to
+from portal.i18n import clean_texts, notification_text, office_locale
 from portal.timeutil import utcnow
 from portal.tracking.models import Notification, OfficeStatus
 
@@ -81,9 +82,14 @@ def record_office_event(filing: Filing, *, event_id: str, type: str,  # noqa: A0
                         expires_on: date | None = None, occurred_at: datetime | None = None,
                         subject: str | None = None, body: str | None = None,
                         response_due: date | None = None,
-                        document: Document | None = None) -> Recorded:
+                        document: Document | None = None,
+                        texts: dict[str, dict[str, str]] | None = None) -> Recorded:
     """Record one event the office reported about `filing`; the same `event_id` twice is
-    recorded once (also when two reports of it race)."""
+    recorded once (also when two reports of it race).
+
+    A notification's `subject` and `body` are in the office's default language; `texts`
+    optionally gives them in other languages too ({locale: {"subject": ..., "body": ...}}),
+    each reader then sees their own language (`Notification.text_for`)."""
     known = _known(event_id)
     if known is not None:
         return known
@@ -94,7 +100,7 @@ def record_office_event(filing: Filing, *, event_id: str, type: str,  # noqa: A0
                                          registration_number, expires_on, occurred_at)
             elif type == "notification":
                 recorded = _notification(filing, event_id, subject, body, response_due,
-                                         document, occurred_at)
+                                         document, occurred_at, texts)
             else:
                 raise EventError(f"unknown event type {type!r}")
             db.session.flush()
@@ -139,12 +145,19 @@ def _status_event(filing, event_id, code, category, office_number, registration_
 
 
 def _notification(filing, event_id, subject, body, response_due, document,
-                  occurred_at) -> Recorded:
+                  occurred_at, texts=None) -> Recorded:
+    # A language's text without a subject is no text (the reader gets the office's instead).
+    texts = {code: {**entry, "subject": entry["subject"][:300]}
+             for code, entry in (clean_texts(texts) or {}).items() if entry.get("subject")}
+    texts = texts or None
+    own = (texts or {}).get(office_locale())
+    if not (subject or "").strip() and own:  # given only among the texts per language
+        subject, body = own["subject"], body or own.get("body", "")
     if not (subject or "").strip():
         raise EventError("a notification needs a subject")
     at = occurred_at or utcnow()
     notification = Notification(filing=filing, event_id=event_id, subject=subject.strip()[:300],
-                                body=body or "", response_due=response_due,
+                                body=body or "", response_due=response_due, texts=texts,
                                 document_id=document.id if document else None, created_at=at)
     db.session.add(notification)
     db.session.flush()
@@ -161,16 +174,21 @@ def _alert(filing: Filing, notification: Notification) -> None:
     from portal.mail import queue_mail
 
     user = filing.owner
-    locale = user.locale or "en"
+    locale = user.locale or office_locale()
     with force_locale(locale):
         subject = str(_l("New notification from the office: %(subject)s",
-                         subject=notification.subject))
+                         subject=notification.text_for(locale, office_locale())[0]))
     queue_mail(db.session, user.email, subject, "notification", locale, user=user,
                filing=filing, notification=notification)
 
 
 def filing_accepted(filing: Filing) -> None:
-    """A response request was paid for: the notification it answers is answered."""
+    """A filing was paid for (in the accepting transaction): what it lacks in the office's
+    local language is asked for (portal.tracking.translation); a response request answers the
+    notification it responds to."""
+    from portal.tracking.translation import ask_for_translation
+
+    ask_for_translation(filing)
     if filing.filing_type != "response":
         return
     from portal.filings.services import stored_form
@@ -228,7 +246,8 @@ class Deadline:
     @property
     def label(self) -> str:
         if self.kind == "response":
-            return str(_l("Response due: %(subject)s", subject=self.notification.subject))
+            return str(_l("Response due: %(subject)s",
+                          subject=notification_text(self.notification)[0]))
         if self.kind == "renewal":
             return str(_l("Renewal due"))
         return str(_l("Annual fee due for year %(year)d", year=self.year))

@@ -48,7 +48,12 @@
     }).then(function (body) {
       localStorage.removeItem(key);
       if (offline) { offline.hidden = true; }
-      if (status) { status.textContent = form.getAttribute("data-saved-text") + " " + body.saved_at; }
+      if (status) {
+        // The translation places the time; an isolate (FSI ... PDI) keeps its digits and
+        // separators in order inside a right-to-left sentence.
+        status.textContent = form.getAttribute("data-saved-text")
+          .replace("{when}", "\u2068" + body.saved_at + "\u2069");
+      }
     }).catch(function (error) {
       if (status && error.message !== "session") {
         status.textContent = form.getAttribute("data-failed-text");
@@ -63,7 +68,7 @@
     var tbody = table.createTBody();
     body.lines.forEach(function (line) {
       var row = tbody.insertRow();
-      row.insertCell().textContent = line.label + (line.quantity > 1 ? " × " + line.quantity : "");
+      row.insertCell().textContent = line.label + (line.quantity > 1 ? " × " + (line.quantity_text || line.quantity) : "");
       var amount = row.insertCell();
       amount.className = "num";
       amount.textContent = line.amount_text;
