@@ -10,7 +10,7 @@ from wtforms import fields, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from forms import dates
+from forms import amounts, dates
 
 INVALID_CHOICE = _l("Choose one of the options offered.")
 INVALID_NUMBER = _l("Enter a whole number, for example 12.")
@@ -127,6 +127,46 @@ class IntegerField(_StopOnBadInput, fields.IntegerField):
         """What a draft keeps: the number in ASCII digits, or the text typed when it is none."""
         if self.data is not None and not self.process_errors:
             return [str(self.data)]
+        return list(self.raw_data or [""])
+
+
+class AmountField(_StopOnBadInput, fields.DecimalField):
+    """An amount or a percent, as Decimal, read the reader's way or in the plain form "12.50"
+    (forms.amounts: "12,5" is 12.5 in French, "1.500" is 1500 in Spanish). Shown the reader's
+    way without grouping and with every decimal the value holds (at least `places`, if given),
+    or as typed when it could not be read. Hidden fields and links carry `plain_value`."""
+
+    widget = widgets.TextInput()  # a browser's number input refuses the reader's decimal comma
+
+    def __init__(self, label=None, validators=None, places=None, render_kw=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **(render_kw or {})}
+        super().__init__(label, validators, places=places, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        if not text or not text.strip():
+            self.data = None
+            return
+        try:
+            self.data = amounts.read_amount(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(amounts.invalid_message()) from exc
+
+    def _value(self):
+        if self.data is not None and not self.process_errors:
+            return amounts.show_amount(self.data, self.places)
+        return self.raw_data[0] if self.raw_data else ""
+
+    @property
+    def plain_value(self) -> str:
+        """The amount in the plain form every locale reads back exactly ("12.50")."""
+        return "" if self.data is None else amounts.plain_amount(self.data)
+
+    def stored_values(self) -> list[str]:
+        """What a draft keeps: the plain form, or the text typed when it is no amount."""
+        if self.data is not None and not self.process_errors:
+            return [self.plain_value]
         return list(self.raw_data or [""])
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from forms.base import PortalForm
-from forms.fields import DateField
+from forms.fields import AmountField, DateField
 from forms.validators import MaxLength, Optional, Required
 
 
@@ -24,14 +24,14 @@ class RejectTransferForm(PortalForm):
 
 
 class TopUpForm(PortalForm):
-    amount = DecimalField(
+    amount = AmountField(
         _l("Amount"), places=2, validators=[Required(), NumberRange(
             min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
     note = StringField(_l("Bank reference or note"), validators=[Required(), MaxLength(300)])
 
 
 class RefundForm(PortalForm):
-    amount = DecimalField(
+    amount = AmountField(
         _l("Amount (leave empty for all of it)"), places=2, validators=[Optional(), NumberRange(
             min=Decimal("0.01"), message=_l("Enter an amount greater than zero."))])
     reason = StringField(_l("Reason"), validators=[Required(), MaxLength(500)])

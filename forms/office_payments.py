@@ -3,42 +3,17 @@ filters and deposit account adjustments (confirming a transfer uses forms.office
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from wtforms import DecimalField, StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from forms import office
 from forms.base import PortalForm
-from forms.fields import DateField, RadioField, choices
+from forms.fields import AmountField, DateField, RadioField, choices
 from forms.validators import MaxLength, NumberRange, Optional, Required
-
-INVALID_AMOUNT = _l("Enter an amount, for example 1250.50.")
-
-
-class AmountField(DecimalField):
-    """A decimal amount; spaces between the digits are allowed, other text is reported."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = "".join(valuelist[0].split()).replace("\u00a0", "")
-        try:
-            value = Decimal(text)
-        except (InvalidOperation, ValueError) as exc:
-            self.data = None
-            raise ValueError(INVALID_AMOUNT) from exc
-        if not value.is_finite():
-            self.data = None
-            raise ValueError(INVALID_AMOUNT)
-        self.data = value
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
 
 
 def not_blank(form, field):

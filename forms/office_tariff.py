@@ -3,44 +3,18 @@ hold is checked by payments.tariff_check, whose problems the views put on these 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import FieldList, FormField, HiddenField, StringField
-from wtforms.fields import DecimalField
 
 from forms.base import PlainForm, PortalForm
-from forms.fields import DateField
+from forms.fields import AmountField, DateField
 from forms.validators import MaxLength, Optional, Required
 
 START_HELP = _l(
     "The first day the new fees apply, in the office's time zone. It must be after today: "
     "fees already shown today, in forms and carts, stay as shown until the end of the day. "
     "Orders keep the fees of their checkout whatever the tariff becomes.")
-INVALID_AMOUNT = _l("Enter an amount in figures, for example 400000 or 12.50.")
-
-
-class AmountField(DecimalField):
-    """A decimal read exactly (no float), with the portal's own message when unreadable."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = Decimal(valuelist[0].strip().replace(",", "").replace(" ", ""))
-        except InvalidOperation as exc:
-            self.data = None
-            raise ValueError(INVALID_AMOUNT) from exc
-        if not self.data.is_finite():
-            self.data = None
-            raise ValueError(INVALID_AMOUNT)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else format(self.data, "f")
 
 
 class RuleEditForm(PlainForm):

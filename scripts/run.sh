@@ -12,6 +12,10 @@ SIM_PORT=${SIM_PORT:-5001}
 DATA=${PORTAL_DATA_DIR:-instance}
 mkdir -p "$DATA"
 export PORTAL_URL=${PORTAL_URL:-http://$HOST:$PORT}
+# The demo office is in Phnom Penh: Khmer is its local language, and an accepted filing that
+# lacks the Khmer version of its names or mark gets a notice due in three working days.
+export LOCAL_LANGUAGE=${LOCAL_LANGUAGE:-km}
+export TRANSLATION_DEADLINE_WORKING_DAYS=${TRANSLATION_DEADLINE_WORKING_DAYS:-3}
 simulate=0
 if [ -z "${BACKOFFICE_URL:-}" ]; then
   simulate=1

@@ -101,6 +101,8 @@ KHMER = {  # planted: the shipped Khmer catalog may not have them yet
     "Number must be at least %(min)s.": "លេខត្រូវតែយ៉ាងហោចណាស់ %(min)s។",
     "The CSRF token is missing.": "និមិត្តសញ្ញាសុវត្ថិភាពបាត់។",
     "Security token of the form": "និមិត្តសញ្ញាសុវត្ថិភាពនៃទម្រង់",
+    "Enter an amount in figures, for example %(example)s.":
+        "បញ្ចូលចំនួនទឹកប្រាក់ជាលេខ ឧទាហរណ៍ %(example)s។",
 }
 KHMER_PLURAL = {("Field must be at least %(min)d character long.",
                  "Field must be at least %(min)d characters long."):
@@ -134,7 +136,7 @@ def planted(app, monkeypatch):
     monkeypatch.setattr(babel.domain_instance, "cache", {})
 
 
-def test_a_builtin_wtforms_message_reaches_the_page_in_khmer(app, users, planted):
+def test_a_field_message_reaches_the_page_in_khmer(app, users, planted):
     account = open_account(users["agent"], "KHR")
     move(account, Decimal("1000"), "top_up", note="opening balance")
     db.session.commit()
@@ -146,9 +148,10 @@ def test_a_builtin_wtforms_message_reaches_the_page_in_khmer(app, users, planted
                    page="/deposit")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and '<html lang="km"' in html
-    # DecimalField's own message, which no portal code wraps, in the planted Khmer
-    assert KHMER["Not a valid decimal value."] in html
-    assert "Not a valid decimal value." not in html
+    # the amount field's message (forms.amounts), in the planted Khmer, its example filled in
+    message = KHMER["Enter an amount in figures, for example %(example)s."]
+    assert message % {"example": "1250.50"} in html
+    assert "Enter an amount" not in html and "Not a valid decimal value." not in html
 
 
 class Amounts(PlainForm):

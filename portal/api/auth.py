@@ -17,7 +17,12 @@ from portal.timeutil import utcnow
 
 class Text(fields.String):
     """A string the database can keep: no NUL character, no lone UTF-16 surrogate (JSON's
-    "\\u0000" and "\\ud800" decode to both, and PostgreSQL refuses them)."""
+    "\\u0000" and "\\ud800" decode to both, and PostgreSQL refuses them). The OpenAPI document
+    says so with a pattern, unless the field names its own."""
+
+    def __init__(self, *args, **kwargs):
+        metadata = {"pattern": r"^[^\u0000]*$", **(kwargs.pop("metadata", None) or {})}
+        super().__init__(*args, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -221,4 +221,4 @@ def _describe_field(field) -> dict[str, Any]:
 
 
 _TYPES = {"BooleanField": "boolean", "DateField": "date", "IntegerField": "integer",
-          "DecimalField": "decimal", "HiddenField": "hidden"}
+          "DecimalField": "decimal", "AmountField": "decimal", "HiddenField": "hidden"}

@@ -130,17 +130,20 @@ def refunds():
                                  if v})
 
 
-@office_required
-def order(order_id: int):
+def _order_page(order: Order, form: RefundForm | None = None, status: int = 200):
     from payments.refunds import refunded_so_far
     from portal.receipts.services import credit_notes, find_receipt
 
-    order = db.get_or_404(Order, order_id)
     payment = order.payment
     return render_template("office/order.html", order=order, payment=payment,
-                           form=RefundForm(), receipt=find_receipt(order),
+                           form=form or RefundForm(formdata=None), receipt=find_receipt(order),
                            notes=credit_notes(order),
-                           refunded=refunded_so_far(payment.id) if payment else 0)
+                           refunded=refunded_so_far(payment.id) if payment else 0), status
+
+
+@office_required
+def order(order_id: int):
+    return _order_page(db.get_or_404(Order, order_id))
 
 
 @office_required
@@ -151,6 +154,8 @@ def refund(order_id: int):
     order = db.get_or_404(Order, order_id)
     form = RefundForm()
     if not form.validate_on_submit():
+        if "item_id" not in request.form and "csrf_token" not in form.errors:
+            return _order_page(order, form, 422)  # the refund form again, with what was typed
         for message in [m for _, _, m in form.error_list()]:
             flash(message, "error")
         return redirect(url_for("office.order", order_id=order.id))

@@ -310,7 +310,7 @@ def test_crediting_a_top_up_shows_the_balances_first_and_credits_once(staff, acc
     (entry,) = audits("deposit.top_up")
     assert (entry.details["before"], entry.details["after"]) == ("5000000.00", "5250000.00")
     bad = text(staff.get(url, query_string={"top_up-amount": "lots", "top_up-note": "Ref 1"}))
-    assert "Enter an amount, for example" in bad and 'name="key"' not in bad
+    assert "Enter an amount in figures, for example 1250.50." in bad and 'name="key"' not in bad
     assert 'value="Ref 1"' in bad  # what was typed stays
 
 
@@ -359,7 +359,7 @@ def test_a_debit_beyond_the_balance_is_refused_and_changes_nothing(staff, accoun
     ({"direction": "credit", "amount": "10", "reason": ""}, "This field is required."),
     ({"direction": "credit", "amount": "10", "reason": "   "}, "This field is required."),
     ({"direction": "debit", "amount": "", "reason": "x"}, "This field is required."),
-    ({"direction": "credit", "amount": "ten", "reason": "x"}, "Enter an amount, for example"),
+    ({"direction": "credit", "amount": "ten", "reason": "x"}, "Enter an amount in figures"),
     ({"direction": "credit", "amount": "0", "reason": "x"}, "Enter an amount from"),
     ({"direction": "credit", "amount": "1.005", "reason": "x"}, "at most 2 decimals"),
     ({"direction": "", "amount": "10", "reason": "x"}, "This field is required."),
