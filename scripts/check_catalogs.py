@@ -69,7 +69,10 @@ def extract_source(root: Path = REPO_ROOT) -> Catalog:
 
 
 def _key(message) -> tuple[str | None, str]:
-    return message.context, _singular(message)
+    context = message.context  # Babel's read_mo gives it as bytes
+    if isinstance(context, bytes):
+        context = context.decode("utf-8")
+    return context, _singular(message)
 
 
 def _strings(message) -> tuple[str, ...]:

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 from babel.dates import format_date as babel_date
 from babel.numbers import format_currency as babel_currency
-from flask_babel import force_locale, get_translations
+from flask_babel import force_locale, get_translations, gettext, pgettext
 from icalendar import Calendar
+from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
@@ -134,9 +135,15 @@ def test_impossible_dates_are_refused_with_the_format_to_use(in_locale, locale, 
         assert form.when.data is None and form.when._value() == text
         assert form.when.stored_values() == [text]  # a draft keeps what was typed
     iso = re.match(r"\d{4}(\D|$)", text)
-    expected = "yyyy-mm-dd" if iso else "dd/mm/yyyy" if locale == "fr" else "mm/dd/yyyy"
+    order = ("yyyy", "mm", "dd") if iso else ("dd", "mm", "yyyy") if locale == "fr" else (
+        "mm", "dd", "yyyy")
     example = f"{YEAR}-03-31" if iso else f"31/03/{YEAR}" if locale == "fr" else f"3/31/{YEAR}"
-    assert message == f"Enter a real date in the form {expected}, for example {example}."
+    with in_locale(locale):
+        expected = ("-" if iso else "/").join(pgettext("date format", part) for part in order)
+        assert message == gettext("Enter a real date in the form %(format)s, for example "
+                                  "%(example)s.", format=expected, example=example)
+    if locale == "fr" and not iso:  # the shipped French catalog's letters
+        assert "jj/mm/aaaa" in message
 
 
 def test_the_format_message_and_hint_are_in_the_readers_words(in_locale, plant):
@@ -147,8 +154,10 @@ def test_the_format_message_and_hint_are_in_the_readers_words(in_locale, plant):
             f"Saisissez une vraie date sous la forme jj/mm/aaaa, par exemple 31/03/{YEAR}."]
         assert form.when.format_hint == f"Sous la forme jj/mm/aaaa, par exemple 31/03/{YEAR}."
     with in_locale("ar"):  # the letters keep the marks that make the date read from the right
-        assert DateForm().when.format_hint == (
-            f"In the form dd{RLM}/mm{RLM}/yyyy, for example 31{RLM}/3{RLM}/{YEAR}.")
+        day, month, year = (pgettext("date format", part) for part in ("dd", "mm", "yyyy"))
+        hint = DateForm().when.format_hint
+        assert f"{day}{RLM}/{month}{RLM}/{year}" in hint and f"31{RLM}/3{RLM}/{YEAR}" in hint
+        assert re.search(r"[\u0600-\u06FF]", hint)
 
 
 def test_the_date_box_is_a_numeric_text_box_with_its_hint(in_locale):
@@ -157,11 +166,13 @@ def test_the_date_box_is_a_numeric_text_box_with_its_hint(in_locale):
     with in_locale("vi"):
         html = render_template_string('{% from "macros/forms.html" import field %}'
                                       "{{ field(form.when) }}", form=DateForm())
+        hint = gettext("In the form %(format)s, for example %(example)s.",
+                       format="dd/mm/yyyy", example=f"31/3/{YEAR}")
     assert 'type="text"' in html and 'inputmode="numeric"' in html
     assert 'autocomplete="off"' in html and 'type="date"' not in html
     assert 'aria-describedby="when-hint"' in html
-    assert f'<p class="hint" id="when-hint"><span class="hint__format">In the form dd/mm/yyyy, ' \
-           f'for example 31/3/{YEAR}.</span></p>' in html
+    assert hint.startswith("Theo") and str(escape(hint)) in html  # Vietnamese, shipped
+    assert '<p class="hint" id="when-hint"><span class="hint__format">' in html
 
 
 # --- whole numbers --------------------------------------------------------------------------
@@ -281,7 +292,10 @@ def test_the_dashboard_filters_by_dates_typed_in_french(agent, users, tariff):
     assert early.portal_number in page and late.portal_number not in page
     assert 'value="10/03/2026"' in page
     page = agent.get("/dashboard?date_from=31/02/2026").get_data(as_text=True)
-    assert "Enter a real date in the form dd/mm/yyyy" in page and 'value="31/02/2026"' in page
+    with force_locale("fr"):
+        refused = gettext("Enter a real date in the form %(format)s, for example %(example)s.",
+                          format="jj/mm/aaaa", example=f"31/03/{YEAR}")
+    assert str(escape(refused)) in page and 'value="31/02/2026"' in page
 
 
 # --- pages: amounts and dates by Babel --------------------------------------------------------

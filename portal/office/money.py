@@ -136,7 +136,8 @@ def _order_page(order: Order, form: RefundForm | None = None, status: int = 200)
 
     payment = order.payment
     return render_template("office/order.html", order=order, payment=payment,
-                           form=form or RefundForm(formdata=None), receipt=find_receipt(order),
+                           form=form if form is not None else RefundForm(formdata=None),
+                           receipt=find_receipt(order),
                            notes=credit_notes(order),
                            refunded=refunded_so_far(payment.id) if payment else 0), status
 
