@@ -271,10 +271,16 @@ def test_a_french_office_top_up_goes_through_its_confirmation_step(app, users, d
     assert hidden["amount"] == "1234.56"  # the plain form, read back in every language
     change = re.search(r'href="([^"]*top_up-amount=[^"]*)"', page).group(1)
     assert "top_up-amount=1234.56" in unescape(change)
-    # three decimals are carried with a fourth, so that French does not read them as a group
+    # more decimals than the riel has are refused before the confirmation step, text kept
     odd = staff.get(url, query_string={"top_up-amount": "0,125", "top_up-note": "x"})
-    assert form_fields(odd.get_data(as_text=True), url)["amount"] == "0.1250"
-    assert "top_up-amount=0.1250" in unescape(odd.get_data(as_text=True))
+    odd_page = odd.get_data(as_text=True)
+    assert "KHR" in error_of(odd_page, "top_up-amount") and 'value="0,125"' in odd_page
+    assert 'name="key"' not in odd_page
+    # and so is a forged confirmation that carries them
+    forged = staff.submit(url, {**hidden, "amount": "0.1250"},
+                          page=url + "?top_up-amount=1&top_up-note=x")
+    assert forged.status_code == 200
+    assert "KHR" in error_of(forged.get_data(as_text=True), "top_up-amount")
     for _ in range(2):  # a double click credits once
         r = staff.submit(url, hidden, page=url + "?top_up-amount=1&top_up-note=x")
         assert r.status_code == 302

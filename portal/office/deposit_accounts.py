@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from forms.office_payments import AdjustmentForm, DateRangeForm, TopUpForm
 from payments import adjustments
 from payments import office as money
+from payments.fees import minor_unit
 from portal.auth.access import office_required
 from portal.office.money import PAGE_SIZE, page_number, staff_user
 
@@ -50,6 +51,18 @@ def deposits():
                            holder=_holder, number=adjustments.account_number)
 
 
+def _in_minor_units(form: TopUpForm, currency: str) -> bool:
+    """The amount has no more decimals than the currency has (0.125 KHR cannot be paid)."""
+    amount = form.amount.data
+    unit = minor_unit(currency)
+    if amount is None or amount == amount.quantize(unit):
+        return True
+    form.amount.errors = [*form.amount.errors, _(
+        "Enter an amount greater than zero, in %(currency)s with at most %(places)d decimals.",
+        currency=currency, places=max(-unit.as_tuple().exponent, 0))]
+    return False
+
+
 def _top_up_form(data) -> TopUpForm:
     """The top-up form of the account page, a GET form (its fields prefixed: the page has two
     amounts)."""
@@ -81,18 +94,19 @@ def top_up(account_id: int):
     row = _account_or_404(account_id)
     if request.method == "GET":
         form = _top_up_form(request.args)
-        if not form.validate():
-            return _account_page(row, top_up_form=form)
         account = row[0]
+        if not form.validate() or not _in_minor_units(form, account.currency):
+            return _account_page(row, top_up_form=form)
         return render_template("office/deposit_top_up.html", account=account,
                                holder=_holder(row), number=adjustments.account_number(account.id),
                                form=form, after=account.balance + form.amount.data,
                                key=uuid.uuid4().hex)
     form = TopUpForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not _in_minor_units(form, row[0].currency):
         typed = _top_up_form(MultiDict({"top_up-amount": request.form.get("amount", ""),
                                         "top_up-note": request.form.get("note", "")}))
-        typed.validate()
+        if typed.validate():
+            _in_minor_units(typed, row[0].currency)
         return _account_page(row, top_up_form=typed)
     try:
         done = money.top_up(account_id, form.amount.data, form.note.data, staff_user(),
