@@ -9,7 +9,10 @@ PORT ?= 5000
 
 # Debian packages: what the portal needs to run, and what the test suite adds.
 VENV_PKG := $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv)
-APT_RUN := $(VENV_PKG) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
+# postgresql-client and sqlite3: `flask backup` (pg_dump, pg_restore) and the README's
+# backup commands.
+APT_RUN := $(VENV_PKG) libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
+  postgresql-client sqlite3
 APT_TEST := postgresql redis-server chromium gettext poppler-utils
 # Node for the browser assets from the npm registry; only when there is no npm at all (a
 # NodeSource nodejs bundles its own npm and conflicts with Debian's npm package).

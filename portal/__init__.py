@@ -204,6 +204,8 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.backup.commands import register as register_backup
     from portal.cli import register
 
     register(app)
+    register_backup(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class AuditEntry(db.Model):
@@ -54,3 +57,36 @@ def audit(action: str, *, user=None, obj=None, actor: str | None = None, **detai
         entry.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(entry)
     return entry
+
+
+_KEPT = "audit_kept"
+_COLUMNS = ("at", "user_id", "actor", "action", "object_type", "object_id", "ip", "user_agent",
+            "details")
+
+
+def audit_kept(action: str, **kwargs: Any) -> AuditEntry:
+    """audit(), for an event that must stay on record even when the request that saw it fails
+    (a refused infected upload: the API rolls back every failed request). If the transaction
+    rolls back instead of committing, write_kept() writes the entry again on its own."""
+    from portal.txn import on_commit
+
+    entry = audit(action, **kwargs)
+    entry.at = utcnow()
+    session = db.session()
+    session.info.setdefault(_KEPT, []).append({c: getattr(entry, c) for c in _COLUMNS})
+    on_commit(lambda: session.info.pop(_KEPT, None), session)
+    return entry
+
+
+def write_kept() -> None:
+    """After a rollback: commit the entries of audit_kept() that the rollback took away."""
+    session = db.session()
+    kept = session.info.pop(_KEPT, None)
+    if not kept:
+        return
+    try:
+        session.add_all(AuditEntry(**columns) for columns in kept)
+        session.commit()
+    except Exception:  # the error being answered must still be answered
+        session.rollback()
+        log.exception("could not keep %d audit entries after a rollback: %r", len(kept), kept)

@@ -87,6 +87,10 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"API client {client.id} {client.name!r} revoked")
 
+    from portal.documents.commands import scanner_group
+
+    app.cli.add_command(scanner_group)
+
     payments_group = click.Group("payments", help="Scheduled work on payments.")
     app.cli.add_command(payments_group)
 
@@ -138,6 +142,23 @@ def register(app: Flask) -> None:
         change_role(user, Role(role), actor="command line")
         db.session.commit()
         click.echo(f"{user.email} is now {role}")
+
+    @user_group.command("reset-second-factor")
+    @click.argument("email")
+    def reset_second_factor(email: str):
+        """Remove the second factor of EMAIL (a lost phone, a changed SECRET_KEY): its sessions
+        end and it sets up a new one at its next login (audited)."""
+        from portal.auth.models import User
+        from portal.auth.second_factor import reset
+        from portal.auth.services import normalise_email
+
+        user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account with the email address {email}")
+        done = reset(user, actor="command line")
+        db.session.commit()
+        click.echo(f"{user.email}: second factor reset; it sets up a new one at its next login"
+                   if done else f"{user.email} has no second factor")
 
     register_background(app)
 

@@ -162,7 +162,16 @@ def from_environment() -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        # A second factor (TOTP) is always required of office staff and administrators; this
+        # requires it of agents too (portal.auth.second_factor).
+        "SECOND_FACTOR_REQUIRED_FOR_AGENTS": _env_bool("SECOND_FACTOR_REQUIRED_FOR_AGENTS"),
         "DOCUMENT_SIZE_LIMITS": _document_limits(),
+        # The virus scanner (portal.documents.scanner): clamd on a unix socket, or over TCP;
+        # neither set = uploads are not scanned.
+        "CLAMD_SOCKET": os.environ.get("CLAMD_SOCKET", ""),
+        "CLAMD_HOST": os.environ.get("CLAMD_HOST", ""),
+        "CLAMD_PORT": _env_int("CLAMD_PORT", 3310),
+        "CLAMD_TIMEOUT_SECONDS": float(os.environ.get("CLAMD_TIMEOUT_SECONDS") or 30),
         "UTILITY_MODEL_MAX_CLAIMS": _env_int("UTILITY_MODEL_MAX_CLAIMS", 10),
         "DESIGN_MAX_DEFERMENT_MONTHS": _env_int("DESIGN_MAX_DEFERMENT_MONTHS", 30),
         # Post-filing requests: the office's number formats and the time limits of its law.
@@ -221,6 +230,9 @@ class Defaults:
     # Rate limits (Flask-Limiter notation).
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     LOGIN_PER_ACCOUNT_LIMIT = "5 per minute;20 per hour"
+    # How long the second step of a login waits for the code after the password (seconds).
+    SECOND_FACTOR_LOGIN_SECONDS = 300
+    SECOND_FACTOR_REQUIRED_FOR_AGENTS = False
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_TIMEOUT = 10
     JOB_MAX_ATTEMPTS = 8

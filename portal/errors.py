@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from portal.audit import write_kept
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ CSRF_MESSAGE = (_l("The form has expired"),
 def _rollback() -> None:
     db.session.rollback()
     g.rolled_back = True
+    write_kept()
 
 
 def _wants_json() -> bool:

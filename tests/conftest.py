@@ -9,23 +9,27 @@ import uuid
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
 from portal.auth.models import Firm, PartyKind, Role, User
+from portal.auth.second_factor import current_step, decrypt, encrypt
 from portal.auth.services import hash_password
 from portal.extensions import db, limiter
 from portal.office.models import Office
 from portal.timeutil import utcnow
 
 PASSWORD = "amber-kettle-violin-harbour"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the second factor of make_user's accounts
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -244,7 +248,14 @@ class Browser:
         return self.client.post(url, data=payload, follow_redirects=follow, **kw)
 
     def login(self, email, password=PASSWORD, **extra):
-        return self.submit("/login", {"email": email, "password": password, **extra})
+        response = self.submit("/login", {"email": email, "password": password, **extra})
+        if response.status_code == 302 and \
+                urlsplit(response.headers["Location"]).path == "/login/second-factor":
+            # The account has a second factor: type the code its app would show.
+            with self.client.application.app_context():
+                code = totp_code(db.session.scalar(select(User).where(User.email == email)))
+            response = self.submit("/login/second-factor", {"code": code})
+        return response
 
     def logout(self):
         return self.submit("/logout", page="/account")
@@ -255,11 +266,29 @@ def web(client):
     return Browser(client)
 
 
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app shows now, or the next one when this one was used
+    (the portal takes a code once). A third login of one account within 30 seconds would have
+    to wait for a new code: the helper forgets the used step instead, as if the time had passed
+    (replays are refused, and tested, in tests/auth/test_second_factor.py)."""
+    step = max(current_step(), (user.totp_last_step or 0) + 1)
+    if step > current_step() + 1:
+        user.totp_last_step = None
+        db.session.commit()
+        step = current_step()
+    return pyotp.TOTP(decrypt(user.totp_secret)).at(step * 30)
+
+
 def make_user(email: str, role: Role = Role.APPLICANT, *, confirmed: bool = True,
-              locale: str | None = None, password: str = PASSWORD, **fields) -> User:
+              locale: str | None = None, password: str = PASSWORD,
+              second_factor: bool | None = None, **fields) -> User:
+    """An account; office accounts (or any, with `second_factor=True`) with a second factor
+    whose secret is TOTP_SECRET, as the portal requires of them."""
     user = User(email=email, password_hash=hash_password(password), role=role,
                 full_name=fields.pop("full_name", "Test User"), locale=locale,
                 email_confirmed_at=utcnow() if confirmed else None, **fields)
+    if role.is_office if second_factor is None else second_factor:
+        user.totp_secret, user.second_factor_enabled_at = encrypt(TOTP_SECRET), utcnow()
     if role is Role.AGENT and "firm" not in fields:
         user.firm = Firm(name=fields.get("organisation") or "Test Firm")
         user.party_kind = PartyKind.ENTITY

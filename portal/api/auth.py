@@ -10,6 +10,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from portal.api.models import ApiClient, client_for
+from portal.audit import write_kept
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -77,9 +78,11 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 
 def handle_http_exception(error: HTTPException):
-    """Every error under /api/ in the contract's form; nothing the request did is committed."""
+    """Every error under /api/ in the contract's form; nothing the request did is committed
+    but the audit entries that must be kept (portal.audit.audit_kept)."""
     db.session.rollback()
     g.rolled_back = True
+    write_kept()
     code = getattr(error, "error_code", None) or (error.name or "error").lower().replace(" ", "_")
     data = getattr(error, "data", None) or {}
     message = error.description or error.name

@@ -30,6 +30,10 @@ class ProblemOut(Schema):
 class FilingErrorDetail(ErrorDetail):
     problems = ma.List(ma.Nested(ProblemOut), metadata={
         "description": "With `not_ready`: what stops the draft from being filed."})
+    reason = ma.String(metadata={
+        "description": "With `invalid_document`: why the file was refused, e.g. `wrong_type`, "
+                       "`too_large`, `pdf_broken`, `infected` (the virus scanner found harmful "
+                       "content)."})
 
 
 class FilingErrorSchema(Schema):

@@ -49,6 +49,7 @@ from portal.api.filing_dumps import (
     problems_json,
     summary,
 )
+from portal.documents.scanner import ScanUnavailable
 from portal.extensions import db, limiter
 from portal.filings import services
 from portal.filings.documents import (
@@ -94,7 +95,9 @@ ERRORS = {400: "The body cannot be read (not JSON, not multipart).",
           409: "The filing is no longer a draft, or the cart or checkout refused it.",
           413: "The file is larger than the portal accepts.",
           422: "The request or the data cannot be taken; each field is listed.",
-          429: "Too many requests with this token."}
+          429: "Too many requests with this token.",
+          503: "The virus scanner cannot check the file just now: nothing was kept; try "
+               "again later."}
 
 
 def documented(*codes: int):
@@ -234,7 +237,7 @@ class FilingDocuments(MethodView):
     @WRITE
     @blp.arguments(s.Upload, location="form_and_files")
     @blp.response(201, s.DocumentOut)
-    @documented(400, 404, 409, 413, 422)
+    @documented(400, 404, 409, 413, 422, 503)
     def post(self, upload, filing_id: int):
         """Upload a document into a slot of the draft, checked by its content as on the web;
         a slot that holds one document has it replaced."""
@@ -246,8 +249,11 @@ class FilingDocuments(MethodView):
         slot, kind, multiple = target
         try:
             document = attach_upload(filing, slot, kind, upload["file"], replace=not multiple)
+        except ScanUnavailable as exc:
+            raise ApiError(503, "scanner_unavailable", str(exc.message)) from None
         except DocumentRejected as exc:
-            raise ApiError(422, "invalid_document", str(exc.message)) from None
+            raise ApiError(422, "invalid_document", str(exc.message), reason=exc.code,
+                           fields=[{"field": "file", "message": str(exc.message)}]) from None
         services.save_draft(filing, list(filing.form_data))
         return document_json(document)
 

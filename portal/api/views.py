@@ -257,6 +257,9 @@ class SubmissionEvents(MethodView):
     @blp.response(201, EventOut)
     @blp.alt_response(200, schema=EventOut, description="A repeat of a recorded event.")
     @blp.alt_response(422, schema=ErrorSchema)
+    @blp.alt_response(503, schema=ErrorSchema, description="The virus scanner cannot check "
+                      "the notification's document just now: nothing was kept; send the "
+                      "event again later.")
     @blp.doc(security=BEARER)
     def post(self, event, submission_id: int):
         """A status change or a notification from the office; the event id makes a repeat
@@ -288,6 +291,7 @@ def _notification_pdf(filing: Filing, spec: dict) -> Document:
     import io
 
     from portal.documents.checks import DocumentRejected
+    from portal.documents.scanner import ScanUnavailable
     from portal.filings.documents import attach_upload
 
     try:
@@ -297,5 +301,8 @@ def _notification_pdf(filing: Filing, spec: dict) -> Document:
     upload = FileStorage(io.BytesIO(data), filename=spec["filename"])
     try:
         return attach_upload(filing, "notification", "other", upload, replace=False)
+    except ScanUnavailable as exc:  # the back office sends the event again later
+        raise ApiError(503, "scanner_unavailable", str(exc.message)) from exc
     except DocumentRejected as exc:
-        raise ApiError(422, "invalid_document", str(exc.message)) from exc
+        raise ApiError(422, "invalid_document", str(exc.message), reason=exc.code,
+                       fields=[{"field": "document", "message": str(exc.message)}]) from exc

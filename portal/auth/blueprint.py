@@ -1,8 +1,9 @@
 from flask import Blueprint
 
-from portal.auth import tokens, views
+from portal.auth import second_factor_views, tokens, views
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(second_factor_views.enrolment_guard)
 
 bp.add_url_rule("/register", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/register/check-email", "check_email", views.check_email)
@@ -10,6 +11,8 @@ bp.add_url_rule("/confirm/<token>", "confirm", views.confirm)
 bp.add_url_rule("/confirm", "resend_confirmation", views.resend_confirmation,
                 methods=["GET", "POST"])
 bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
+bp.add_url_rule("/login/second-factor", "login_code", second_factor_views.login_code,
+                methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
 bp.add_url_rule("/password/forgot", "forgot_password", views.forgot_password,
                 methods=["GET", "POST"])
@@ -22,6 +25,12 @@ bp.add_url_rule("/account/language", "account_language", views.account_language,
                 methods=["POST"])
 bp.add_url_rule("/account/firm/invite", "invite_colleague", views.invite_colleague,
                 methods=["POST"])
+bp.add_url_rule("/account/second-factor", "second_factor", second_factor_views.second_factor,
+                methods=["GET", "POST"])
+bp.add_url_rule("/account/second-factor/recovery-codes", "second_factor_recovery_codes",
+                second_factor_views.recovery_codes, methods=["POST"])
+bp.add_url_rule("/account/second-factor/disable", "second_factor_disable",
+                second_factor_views.disable, methods=["POST"])
 bp.add_url_rule("/account/sessions/end", "end_sessions", views.end_sessions, methods=["POST"])
 bp.add_url_rule("/account/tokens", "tokens", tokens.tokens)
 bp.add_url_rule("/account/tokens/new", "create_token", tokens.create_token, methods=["POST"])

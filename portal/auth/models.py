@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.dbtypes import str_enum
@@ -96,6 +96,15 @@ class User(UserMixin, db.Model):
     agent_verified_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
 
+    # The second factor (portal.auth.second_factor): the TOTP secret, encrypted; when it was
+    # turned on; the last time step a code was accepted for (each code is good once); and
+    # whether the account must enrol again at its next login (an administrator reset it).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    second_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    second_factor_must_enrol: Mapped[bool] = mapped_column(default=False,
+                                                           server_default=false())
+
     firm: Mapped[Firm | None] = relationship(back_populates="members")
     agent_verified_by: Mapped[User | None] = relationship(remote_side=[id],
                                                           foreign_keys=[agent_verified_by_id])
@@ -117,3 +126,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a user's one-time recovery codes: only its keyed hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique constraint's index (user_id first) serves the lookups by user.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

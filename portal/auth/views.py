@@ -27,7 +27,7 @@ from forms.account import (
     RegisterForm,
     ResetPasswordForm,
 )
-from portal.auth import services
+from portal.auth import second_factor, second_factor_views, services
 from portal.auth.access import next_from_request
 from portal.auth.models import PartyKind, Role
 from portal.extensions import db, limiter
@@ -162,6 +162,10 @@ def login():
         else:
             target = next_from_request()
             session.clear()  # a new session at login: nothing planted before it survives
+            if second_factor.has_second_factor(user):  # not logged in before the code
+                second_factor_views.start_login(user, remember=form.remember.data,
+                                                target=target)
+                return redirect(url_for("auth.login_code"))
             login_user(user, remember=form.remember.data)
             services.record_login(user)
             return redirect(target or url_for("dashboard.index"))

@@ -171,7 +171,9 @@ ACCEPTED: dict[DocumentKind, frozenset[str]] = {
 
 
 def check_upload(kind: DocumentKind | str, filename: str, data: bytes) -> CheckedFile:
-    """The checked facts about an upload, or DocumentRejected saying what is wrong with it."""
+    """The checked facts about an upload, or DocumentRejected saying what is wrong with it.
+    The content is checked first, then the configured virus scanner (portal.documents.scanner)
+    must find it clean."""
     kind = DocumentKind(kind)
     if not data:
         raise DocumentRejected("empty", _l("The file is empty. Choose the file again and "
@@ -183,8 +185,13 @@ def check_upload(kind: DocumentKind | str, filename: str, data: bytes) -> Checke
         raise _wrong_type(kind, _describe(mime, data))
     _check_name(filename, fmt)
     details = _CONTENT_CHECKS[fmt.family](fmt, data)
-    return CheckedFile(media_type=fmt.media_type, extension=fmt.extension, size=len(data),
-                       sha256=hashlib.sha256(data).hexdigest(), **details)
+    checked = CheckedFile(media_type=fmt.media_type, extension=fmt.extension, size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest(), **details)
+    # The dearest check comes last. Imported here: the scanner module imports this one.
+    from portal.documents.scanner import scan_upload
+
+    scan_upload(data, filename=filename, kind=kind.value, sha256=checked.sha256)
+    return checked
 
 
 def _check_size(kind: DocumentKind, size: int) -> None:

@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "notification_template.reactivated": _l("Notification template used again"),
     "office.texts_changed": _l("Office name and address changed"),
     "delivery.replay": _l("Delivery sent again"),
+    "document.infected": _l("Upload refused: the virus check found harmful content"),
 }
 # Console pages of the objects the log names: (endpoint, its id argument). A page that does
 # not exist (yet), or that the reader may not open, simply gives no link.

@@ -49,6 +49,8 @@ bp.add_url_rule("/users/<int:user_id>/disable", "disable_user", users.disable,
                 methods=["GET", "POST"])
 bp.add_url_rule("/users/<int:user_id>/enable", "enable_user", users.enable, methods=["POST"])
 bp.add_url_rule("/users/<int:user_id>/role", "change_role", users.change_role, methods=["POST"])
+bp.add_url_rule("/users/<int:user_id>/second-factor/reset", "reset_second_factor",
+                users.reset_second_factor, methods=["GET", "POST"])
 bp.add_url_rule("/api-clients", "api_clients", users.api_clients)
 bp.add_url_rule("/api-clients/new", "create_api_client", users.create_api_client,
                 methods=["POST"])

@@ -13,6 +13,8 @@ from forms.office_accounts import ActionForm, ApiClientForm, RoleForm
 from portal.api.models import ApiClient
 from portal.auth.access import admin_required
 from portal.auth.models import Role, User
+from portal.auth.second_factor import is_required
+from portal.auth.second_factor import reset as reset_second_factor_of
 from portal.extensions import db
 from portal.office import accounts
 
@@ -57,7 +59,7 @@ def show(user_id: int, role_form: RoleForm | None = None):
     return render_template("office/user.html", user=user, entries=accounts.audit_about(user),
                            tokens=accounts.count_tokens(user),
                            role_form=role_form or RoleForm(role=user.role.value),
-                           me=_admin())
+                           me=_admin(), second_factor_required=is_required(user))
 
 
 @admin_required
@@ -109,6 +111,32 @@ def enable(user_id: int):
     done = accounts.enable_user(user, _admin())
     flash(_("The account is enabled: its owner can log in again.") if done
           else _("This account was already enabled."), "success")
+    return redirect(url_for("office.user", user_id=user.id))
+
+
+@admin_required
+def reset_second_factor(user_id: int):
+    """GET: what resetting the second factor does; POST: do it."""
+    user = _user(user_id)
+    if user.id == _admin().id:
+        flash(_("Your own second factor is under My account."), "error")
+        return redirect(url_for("office.user", user_id=user.id))
+    if request.method == "GET":
+        return render_template(
+            "office/confirm.html",
+            title=_("Reset the second factor of %(email)s?", email=user.email),
+            consequences=[_("Its authenticator app and its recovery codes stop working."),
+                          _("Every session of this account ends now."),
+                          _("At the next login, after the password, its owner sets up a second "
+                            "factor again."),
+                          _("Check first that the request comes from the account's owner.")],
+            action=url_for("office.reset_second_factor", user_id=user.id), hidden={},
+            button=_("Reset the second factor"), cancel=url_for("office.user", user_id=user.id),
+            form=ActionForm())
+    _checked(ActionForm())
+    done = reset_second_factor_of(user, by=_admin())
+    flash(_("The second factor is reset: the account sets it up again at its next login.")
+          if done else _("This account has no second factor to reset."), "success")
     return redirect(url_for("office.user", user_id=user.id))
 
 
