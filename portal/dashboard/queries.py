@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer
 
 from forms.dashboard import PIPELINE
 from payments.fees import office_zone
-from portal.auth.models import User
+from portal.auth.models import Role, User
 from portal.clients.models import Client
 from portal.extensions import db
 from portal.filings.models import Filing, FilingStatus
@@ -128,7 +128,7 @@ def export_rows(user: User, f: dict) -> Iterator[Row]:
 
 
 def client_choices(user: User) -> list[tuple[str, str]]:
-    if user.firm_id is None:
+    if user.role is not Role.AGENT or user.firm_id is None:  # the book is the firm's agents'
         return []
     rows = db.session.execute(select(Client.id, Client.name).where(Client.firm_id == user.firm_id)
                               .order_by(Client.name))

@@ -7,7 +7,7 @@ import re
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from portal.auth.models import User
+from portal.auth.models import Role, User
 from portal.documents.checks import DocumentKind, DocumentRejected, check_upload, size_limit
 from portal.documents.models import Document
 from portal.documents.storage import get_storage
@@ -94,7 +94,10 @@ def may_download(user: User, document: Document) -> bool:
         return True
     if document.owner_id == user.id:
         return True
-    return user.firm_id is not None and document.firm_id == user.firm_id
+    # The firm's documents are its agents' (as its filings are: filings.services.visible_to);
+    # an account that is no longer an agent keeps its firm id but not the firm's papers.
+    return (user.role is Role.AGENT and user.firm_id is not None
+            and document.firm_id == user.firm_id)
 
 
 def rejected_message(exc: DocumentRejected) -> str:
