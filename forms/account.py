@@ -85,7 +85,9 @@ class LoginForm(PortalForm):
                        filters=[strip], render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[Required(), MaxLength(1024)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("Keep me logged in on this device"))
+    # The hint (templates/auth/login.html) says for how long, and not for office accounts.
+    remember = BooleanField(_l("Keep me logged in on this device"),
+                            render_kw={"aria-describedby": "remember-hint"})
 
 
 class EmailForm(PortalForm):

@@ -107,17 +107,12 @@ def unauthorized():
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    from portal.auth.models import User
+def load_user(login_id: str):
+    # The user of a live login (portal.auth.sessions): a logout, a new password, a disabled
+    # account or "log out everywhere" ends it.
+    from portal.auth.sessions import load_user as load_login
 
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    # A changed password rotates the token and so ends every other session.
-    if user is None or user.session_token != token or not user.active:
-        return None
-    return user
+    return load_login(login_id)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,6 +8,7 @@ STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, REDIS_URL.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -51,6 +52,25 @@ def load_secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _session_limits() -> dict:
+    """SESSION_IDLE_MINUTES, SESSION_IDLE_MINUTES_OFFICE, SESSION_MAX_HOURS and
+    SESSION_WARNING_MINUTES (portal.auth.sessions): positive numbers, fractions allowed."""
+    out = {}
+    for name, default in (("SESSION_IDLE_MINUTES", Defaults.SESSION_IDLE_MINUTES),
+                          ("SESSION_IDLE_MINUTES_OFFICE", Defaults.SESSION_IDLE_MINUTES_OFFICE),
+                          ("SESSION_MAX_HOURS", Defaults.SESSION_MAX_HOURS),
+                          ("SESSION_WARNING_MINUTES", Defaults.SESSION_WARNING_MINUTES)):
+        raw = os.environ.get(name, "").strip()
+        try:
+            value = float(raw) if raw else default
+        except ValueError as exc:
+            raise RuntimeError(f"{name} must be a number: {exc}") from exc
+        if not (value > 0 and math.isfinite(value)):
+            raise RuntimeError(f"{name} must be a number more than 0")
+        out[name] = int(value) if value == int(value) else value
+    return out
 
 
 def _number_formats() -> dict:
@@ -206,6 +226,8 @@ def from_environment() -> dict:
         # The office's working days (portal.workdays).
         "OFFICE_WEEKEND": _office_weekend(),
         "OFFICE_HOLIDAYS": _office_holidays(),
+        # How long a login lasts (portal.auth.sessions).
+        **_session_limits(),
     }
 
 
@@ -233,6 +255,14 @@ class Defaults:
     # How long the second step of a login waits for the code after the password (seconds).
     SECOND_FACTOR_LOGIN_SECONDS = 300
     SECOND_FACTOR_REQUIRED_FOR_AGENTS = False
+    # Sessions (portal.auth.sessions): the idle timeout of filers and of office accounts
+    # (minutes), the absolute lifetime of any login (hours), how long before the end the page
+    # warns (minutes), and how often the last activity is written into the session cookie.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_IDLE_MINUTES_OFFICE = 15
+    SESSION_MAX_HOURS = 12
+    SESSION_WARNING_MINUTES = 2
+    SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_TIMEOUT = 10
     JOB_MAX_ATTEMPTS = 8

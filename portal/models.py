@@ -16,7 +16,7 @@ from payments.models import (  # noqa: F401
 )
 from portal.api.models import ApiClient  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
-from portal.auth.models import Firm, RecoveryCode, Role, User  # noqa: F401
+from portal.auth.models import Firm, RecoveryCode, Role, User, UserSession  # noqa: F401
 from portal.backoffice.models import DeliveryAttempt, OutboxMessage  # noqa: F401
 from portal.clients.models import Client, PowerOfAttorney  # noqa: F401
 from portal.documents.models import Document  # noqa: F401

@@ -1,9 +1,11 @@
 from flask import Blueprint
 
-from portal.auth import second_factor_views, tokens, views
+from portal.auth import second_factor_views, session_views, sessions, tokens, views
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(sessions.check_session)  # first: an ended session guards nothing
 bp.before_app_request(second_factor_views.enrolment_guard)
+bp.app_context_processor(sessions.template_helpers)
 
 bp.add_url_rule("/register", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/register/check-email", "check_email", views.check_email)
@@ -32,6 +34,12 @@ bp.add_url_rule("/account/second-factor/recovery-codes", "second_factor_recovery
 bp.add_url_rule("/account/second-factor/disable", "second_factor_disable",
                 second_factor_views.disable, methods=["POST"])
 bp.add_url_rule("/account/sessions/end", "end_sessions", views.end_sessions, methods=["POST"])
+bp.add_url_rule("/account/sessions", "sessions", session_views.sessions_page)
+bp.add_url_rule("/account/sessions/end-all", "end_everywhere", session_views.end_everywhere,
+                methods=["POST"])
+bp.add_url_rule("/session", "session_status", session_views.session_status)
+bp.add_url_rule("/session/keepalive", "session_keepalive", session_views.session_keepalive,
+                methods=["POST"])
 bp.add_url_rule("/account/tokens", "tokens", tokens.tokens)
 bp.add_url_rule("/account/tokens/new", "create_token", tokens.create_token, methods=["POST"])
 bp.add_url_rule("/account/tokens/<int:token_id>/revoke", "revoke_token", tokens.revoke_token,

@@ -140,3 +140,21 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(db.Model):
+    """One login (portal.auth.sessions). Its session cookie and its remember-me cookie carry a
+    random key whose hash is kept here: deleting the row (logout, logout everywhere, the end of
+    the session) makes both cookies worthless, wherever they were copied to."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The login's time: the absolute lifetime (SESSION_MAX_HOURS) counts from it.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # "Keep me logged in on this device" (filers only): no idle timeout, and a remember-me
+    # cookie that outlives the browser, both until the absolute lifetime.
+    remember: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -7,13 +7,13 @@ import time
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from limits import parse
 
 from forms.second_factor import DisableForm, EnrolForm, RecoveryCodesForm, SecondFactorLoginForm
 from portal.audit import audit
 from portal.auth import second_factor as sf
-from portal.auth import services
+from portal.auth import services, sessions
 from portal.auth.models import User
 from portal.extensions import db, limiter
 
@@ -21,7 +21,8 @@ PENDING = "second_factor_login"  # the session key of a login waiting for its co
 ENROLMENT = "second_factor_enrolment"  # the session key of the secret being set up
 NO_STORE = {"Cache-Control": "no-store"}
 # Where an account that must enrol may still go.
-ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor", "auth.logout", "static", "core.language"}
+ALLOWED_BEFORE_ENROLMENT = {"auth.second_factor", "auth.logout", "static", "core.language",
+                            "auth.session_status", "auth.session_keepalive"}
 
 
 # --- rate limits: wrong codes count against the account, whichever page they come from ------
@@ -113,8 +114,8 @@ def login_code():
     if form.validate_on_submit() and _checked(user, form.code.data, form.code,
                                               purpose="login"):
         pending = session[PENDING]
-        session.clear()  # a new session at login: nothing planted before it survives
-        login_user(user, remember=bool(pending.get("remember")))
+        # A new session at login: nothing planted before it survives.
+        sessions.begin_session(user, remember=bool(pending.get("remember")))
         services.record_login(user)
         return redirect(pending.get("next") or url_for("dashboard.index"))
     form.code.data = ""

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import audit
-from portal.auth.models import Firm, PartyKind, Role, User, new_session_token
+from portal.auth.models import Firm, PartyKind, Role, User, UserSession, new_session_token
+from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.i18n import is_supported
 from portal.mail import queue_mail
@@ -214,10 +215,12 @@ def record_rate_limited(action: str, email: str | None, by: str, limit: str) -> 
 
 # --- passwords ----------------------------------------------------------------------------------
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, keep: UserSession | None = None) -> None:
+    """The new password ends every login of the user but `keep` (the one that changed it)."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()  # every other session of this user ends
+    user.session_token = new_session_token()
+    end_sessions(user, keep=keep)
 
 
 def request_password_reset(email: str) -> None:
@@ -247,19 +250,29 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
+def change_password(user: User, current: str, new_password: str, *,
+                    keep: UserSession | None = None) -> None:
     if not check_password(user.password_hash, current):
         audit("password.change_refused", user=user, obj=user)
         raise WrongPassword()
-    set_password(user, new_password)
+    set_password(user, new_password, keep=keep)
     audit("password.changed", user=user, obj=user)
     queue_mail(db.session, user.email, _l("Your password was changed"), "password_changed",
                user.locale, user=user)
 
 
-def end_other_sessions(user: User) -> None:
+def end_other_sessions(user: User, keep: UserSession | None) -> None:
+    """Every login of the user but `keep` ends, with its remember-me cookie."""
     user.session_token = new_session_token()
-    audit("sessions.ended", user=user, obj=user)
+    ended = end_sessions(user, keep=keep)
+    audit("sessions.ended", user=user, obj=user, sessions=ended)
+
+
+def end_all_sessions(user: User) -> None:
+    """"Log out everywhere": every login of the user ends, this one too."""
+    user.session_token = new_session_token()
+    ended = end_sessions(user)
+    audit("sessions.ended_everywhere", user=user, obj=user, sessions=ended)
 
 
 # --- agents' firms ------------------------------------------------------------------------------

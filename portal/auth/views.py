@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from limits import parse
 
 from forms.account import (
@@ -27,7 +27,7 @@ from forms.account import (
     RegisterForm,
     ResetPasswordForm,
 )
-from portal.auth import second_factor, second_factor_views, services
+from portal.auth import second_factor, second_factor_views, services, sessions
 from portal.auth.access import next_from_request
 from portal.auth.models import PartyKind, Role
 from portal.extensions import db, limiter
@@ -166,7 +166,7 @@ def login():
                 second_factor_views.start_login(user, remember=form.remember.data,
                                                 target=target)
                 return redirect(url_for("auth.login_code"))
-            login_user(user, remember=form.remember.data)
+            sessions.begin_session(user, remember=form.remember.data)
             services.record_login(user)
             return redirect(target or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form, unconfirmed=unconfirmed)
@@ -176,8 +176,9 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         services.record_logout(current_user._get_current_object())
-        logout_user()
+        sessions.end_session()
         session.clear()
+        logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -237,11 +238,12 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            services.change_password(user, form.current.data, form.password.data)
+            services.change_password(user, form.current.data, form.password.data,
+                                     keep=sessions.current())
         except services.WrongPassword as exc:
             form.current.errors.append(exc.message)
         else:
-            login_user(user)  # this session carries on under the new session token
+            sessions.carry_on(user)  # this session goes on under a new key and token
             flash(_("Your password has been changed. Your other sessions have ended."),
                   "success")
             return redirect(url_for("auth.account"))
@@ -264,7 +266,7 @@ def account_language():
 def end_sessions():
     if LogoutForm().validate_on_submit():
         user = current_user._get_current_object()
-        services.end_other_sessions(user)
-        login_user(user)
+        services.end_other_sessions(user, keep=sessions.current())
+        sessions.carry_on(user)
         flash(_("You have been logged out everywhere else."), "success")
     return redirect(url_for("auth.account"))

@@ -2,8 +2,9 @@
 
 Every CONNECTOR_POLL_SECONDS (sooner when there was work): the due jobs (mail, receipts), the
 connector's due deliveries, and every 15 minutes the housekeeping (bank-transfer reminders and
-expiry). SIGTERM or SIGINT ends the loop after the current step; a worker killed outright
-leaves its claimed rows to be taken up again when their lease ends.
+expiry; the rows of logins past their lifetime). SIGTERM or SIGINT ends the loop after the
+current step; a worker killed outright leaves its claimed rows to be taken up again when their
+lease ends.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def deliver_once(limit: int | None = None) -> dict:
 
 def housekeeping() -> None:
     from payments.office import expire_transfers, remind_transfers
+    from portal.auth.sessions import purge_sessions
 
     expire_transfers()
     remind_transfers()
+    purge_sessions()
     db.session.commit()
 
 

@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "password.changed": _l("Password changed"),
     "password.change_refused": _l("Password change refused (wrong current password)"),
     "sessions.ended": _l("Other sessions ended"),
+    "sessions.ended_everywhere": _l("Logged out everywhere"),
+    "session.expired": _l("Session ended (inactivity or maximum length)"),
     "firm.invited": _l("Colleague invited"),
     "api_token.created": _l("API token made"),
     "api_token.revoked": _l("API token revoked"),

@@ -11,6 +11,8 @@
   var feePanel = document.querySelector(".fee-panel");
   var saveTimer = null;
   var feeTimer = null;
+  var edits = 0;  // changes typed; `saved` of them have reached the portal
+  var saved = 0;
 
   function fieldData() {
     var data = new FormData(form);
@@ -29,16 +31,25 @@
     } catch (e) { /* storage full or disabled: autosave still works */ }
   }
 
-  function post(url, data) {
+  // `passive`: a request the user did not make (the save before the session ends), which must
+  // not count as activity and so extend the session (session.js).
+  function post(url, data, passive) {
+    var headers = { "Accept": "application/json", "X-Requested-With": "fetch" };
+    if (passive) { headers["X-Portal-Activity"] = "none"; }
     return fetch(url, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-Requested-With": "fetch" }
+      method: "POST", body: data, credentials: "same-origin", headers: headers
+    }).then(function (response) {
+      if (!passive && response.status !== 401) {
+        document.dispatchEvent(new CustomEvent("portal:session-activity"));
+      }
+      return response;
     });
   }
 
-  function autosave() {
+  function autosave(passive) {
+    var upTo = edits;
     if (status) { status.textContent = form.getAttribute("data-saving-text"); }
-    post(form.getAttribute("data-autosave-url"), fieldData()).then(function (response) {
+    return post(form.getAttribute("data-autosave-url"), fieldData(), passive).then(function (response) {
       if (response.status === 401 || response.status === 400) {
         if (offline) { offline.hidden = false; }
         throw new Error("session");
@@ -46,7 +57,8 @@
       if (!response.ok) { throw new Error("failed"); }
       return response.json();
     }).then(function (body) {
-      localStorage.removeItem(key);
+      saved = Math.max(saved, upTo);
+      if (saved === edits) { localStorage.removeItem(key); }
       if (offline) { offline.hidden = true; }
       if (status) {
         // The translation places the time; an isolate (FSI ... PDI) keeps its digits and
@@ -94,6 +106,7 @@
 
   function changed(event) {
     if (event.target.type === "file") { return; }
+    edits += 1;
     backup();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(autosave, 2000);
@@ -102,6 +115,14 @@
   }
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
+
+  // The session is about to end (session.js): save what is not saved yet, now.
+  document.addEventListener("portal:session-ending", function (event) {
+    clearTimeout(saveTimer);
+    if (saved === edits) { return; }
+    backup();
+    event.detail.waitUntil(autosave(true));
+  });
 
   // Offer back what this browser kept when the last autosave could not reach the portal.
   function restore(entries) {
