@@ -208,3 +208,22 @@ def test_one_service_down_fails_the_audit_and_still_shows_the_others_finds(
     monkeypatch.setattr(audit, "run_npm_audit", lambda: [])
     assert audit.main(["--ignore-file", str(tmp_path / "ignore.txt")]) == 0
     assert "audit: no fixable known vulnerability (0 reported in all)" in capsys.readouterr().out
+
+
+def test_unreachable_ok_passes_an_audit_that_could_not_ask_but_not_a_fixable_find(
+        tmp_path, monkeypatch, capsys):
+    """What `make test` runs: where a service cannot be asked the suite goes on, saying so;
+    a fixable vulnerability the other service found still fails it."""
+    def npm_down():
+        raise audit.AuditImpossible("npm audit could not ask the registry's audit service")
+
+    (tmp_path / "ignore.txt").write_text("")
+    args = ["--ignore-file", str(tmp_path / "ignore.txt"), "--unreachable-ok"]
+    monkeypatch.setattr(audit, "run_pip_audit", lambda extra: [])
+    monkeypatch.setattr(audit, "run_npm_audit", npm_down)
+    assert audit.main(args) == 0
+    assert "passing because of --unreachable-ok" in capsys.readouterr().err
+    found = audit.Finding("python", "jinja2", "3.1.4", ("PYSEC-2099-1",), "3.1.5")
+    monkeypatch.setattr(audit, "run_pip_audit", lambda extra: [found])
+    assert audit.main(args) == 1
+    assert audit.main(args[:2]) == 2  # `make audit`: strict
