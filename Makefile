@@ -19,7 +19,7 @@ APT_TEST := postgresql redis-server chromium gettext poppler-utils
 APT_NODE := nodejs npm
 
 .PHONY: install install-test run test test-sqlite test-postgres lint audit translations \
-        translations-extract translations-update translations-compile clean
+        translations-extract translations-update translations-compile bench clean
 
 install: $(BIN)/.installed translations-compile node_modules/.installed
 
@@ -88,6 +88,12 @@ translations-compile: $(BIN)/.installed
 	$(BIN)/pybabel compile -d translations --statistics
 
 translations: translations-update translations-compile
+
+# Benchmarks (not part of `make test`): gunicorn on a throwaway PostgreSQL database, 20,000
+# filings; the figures go into benchmarks/README.md. Quicker: make bench BENCH_ARGS="--filings 2000".
+BENCH_ARGS ?=
+bench: install-test
+	$(BIN)/python benchmarks/bench.py --readme benchmarks/README.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

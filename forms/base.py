@@ -7,6 +7,7 @@ Vietnamese): forms/wtforms_messages.py puts them in translations/messages.pot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from flask_babel import get_translations
@@ -76,6 +77,29 @@ class PortalCSRF(_FlaskFormCSRF):
             raise ValidationError(TRANSLATIONS.gettext(str(exc.args[0]))) from exc
 
 
+# Characters no one types and nothing downstream takes: NUL (PostgreSQL refuses it in text) and
+# the other C0 controls and non-characters that XML 1.0 (the ST.96 export) cannot carry. Tab,
+# line feed and carriage return are typed; bidirectional marks are text.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CONTROL_CHARACTER_MESSAGE = _l("This contains invisible control characters that cannot be "
+                               "saved. Remove them and try again.")
+
+
+def refuse_control_characters(value):
+    """A filter of every field of the portal's forms: its error is the field's (WTForms keeps
+    a filter's ValueError as a process error), and the text typed stays in the page."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValueError(CONTROL_CHARACTER_MESSAGE)
+    return value
+
+
+def bind_refusing_control_characters(unbound_field, form, options):
+    if issubclass(unbound_field.field_class, FieldList | FormField):  # their fields have it
+        return unbound_field.bind(form=form, **options)
+    filters = (refuse_control_characters, *unbound_field.kwargs.get("filters", ()))
+    return unbound_field.bind(form=form, **{**options, "filters": filters})
+
+
 class PortalForm(FlaskForm):
     """All portal forms derive from this one."""
 
@@ -84,6 +108,9 @@ class PortalForm(FlaskForm):
 
         def get_translations(self, form):
             return TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            return bind_refusing_control_characters(unbound_field, form, options)
 
     def error_list(self) -> list[tuple[str, str, str]]:
         return list(walk_errors(self))
@@ -96,3 +123,6 @@ class PlainForm(Form):
     class Meta:
         def get_translations(self, form):
             return TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            return bind_refusing_control_characters(unbound_field, form, options)

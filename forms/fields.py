@@ -52,15 +52,51 @@ class CheckboxesField(fields.SelectMultipleField):
             raise StopValidation(INVALID_CHOICE)
 
 
-class _StopOnBadInput:
-    """A value that could not be read is reported once, without the validators' messages."""
+class _ReadTheReadersWay:
+    """A value typed as text and read the reader's way (`read`), shown the reader's way
+    (`shown`), kept in a plain form (`plain`); what cannot be read is refused with `refused`
+    once, without the validators' messages, and shown and kept as typed."""
+
+    def read(self, text: str):
+        raise NotImplementedError
+
+    def refused(self, text: str) -> str:
+        raise NotImplementedError
+
+    def shown(self) -> str:
+        return str(self.data)
+
+    def plain(self) -> str:
+        return str(self.data)
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        if not text or not text.strip():
+            self.data = None
+            return
+        try:
+            self.data = self.read(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.refused(text)) from exc
 
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
 
+    def _value(self):
+        if self.data is not None and not self.process_errors:
+            return self.shown()
+        return self.raw_data[0] if self.raw_data else ""
 
-class DateField(_StopOnBadInput, fields.DateField):
+    def stored_values(self) -> list[str]:
+        """What a draft keeps: the plain form, or the text typed when it could not be read."""
+        if self.data is not None and not self.process_errors:
+            return [self.plain()]
+        return list(self.raw_data or [""])
+
+
+class DateField(_ReadTheReadersWay, fields.DateField):
     """A date typed as text in the reader's numeric format (31/03/2026 in French, 3/31/2026 in
     English), or in ISO 8601, in the digits of any script (forms.dates).
 
@@ -75,62 +111,37 @@ class DateField(_StopOnBadInput, fields.DateField):
         render_kw = {"inputmode": "numeric", "autocomplete": "off", **(render_kw or {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
-    def process_formdata(self, valuelist):
-        text = valuelist[0] if valuelist else ""
-        if not text or not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = dates.current_format().parse(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(dates.invalid_message(text)) from exc
+    def read(self, text: str):
+        return dates.current_format().parse(text)
 
-    def _value(self):
-        if self.data is not None:
-            return dates.current_format().format(self.data)
-        return self.raw_data[0] if self.raw_data else ""
+    def refused(self, text: str) -> str:
+        return dates.invalid_message(text)
+
+    def shown(self) -> str:
+        return dates.current_format().format(self.data)
+
+    def plain(self) -> str:
+        """What a draft keeps: ISO 8601."""
+        return self.data.isoformat()
 
     @property
     def format_hint(self) -> str:
         """The format to type, for the hint under the field."""
         return dates.hint()
 
-    def stored_values(self) -> list[str]:
-        """What a draft keeps: ISO 8601, or the text typed when it is not a date."""
-        if self.data is not None:
-            return [self.data.isoformat()]
-        return list(self.raw_data or [""])
 
-
-class IntegerField(_StopOnBadInput, fields.IntegerField):
+class IntegerField(_ReadTheReadersWay, fields.IntegerField):
     """A whole number in the digits of any script (Khmer ១២, Lao ໑໒, Arabic-Indic ١٢), with
     the reader's digit grouping allowed ("1 000" in French, "1.000" in Spanish)."""
 
-    def process_formdata(self, valuelist):
-        text = valuelist[0] if valuelist else ""
-        if not text or not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = read_whole_number(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(INVALID_NUMBER) from exc
+    def read(self, text: str):
+        return read_whole_number(text)
 
-    def _value(self):
-        if self.data is not None and not self.process_errors:
-            return str(self.data)
-        return self.raw_data[0] if self.raw_data else ""
-
-    def stored_values(self) -> list[str]:
-        """What a draft keeps: the number in ASCII digits, or the text typed when it is none."""
-        if self.data is not None and not self.process_errors:
-            return [str(self.data)]
-        return list(self.raw_data or [""])
+    def refused(self, text: str) -> str:
+        return INVALID_NUMBER
 
 
-class AmountField(_StopOnBadInput, fields.DecimalField):
+class AmountField(_ReadTheReadersWay, fields.DecimalField):
     """An amount or a percent, as Decimal, read the reader's way or in the plain form "12.50"
     (forms.amounts: "12,5" is 12.5 in French, "1.500" is 1500 in Spanish). Shown the reader's
     way without grouping and with every decimal the value holds (at least `places`, if given),
@@ -142,32 +153,22 @@ class AmountField(_StopOnBadInput, fields.DecimalField):
         render_kw = {"inputmode": "decimal", "autocomplete": "off", **(render_kw or {})}
         super().__init__(label, validators, places=places, render_kw=render_kw, **kwargs)
 
-    def process_formdata(self, valuelist):
-        text = valuelist[0] if valuelist else ""
-        if not text or not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = amounts.read_amount(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(amounts.invalid_message()) from exc
+    def read(self, text: str):
+        return amounts.read_amount(text)
 
-    def _value(self):
-        if self.data is not None and not self.process_errors:
-            return amounts.show_amount(self.data, self.places)
-        return self.raw_data[0] if self.raw_data else ""
+    def refused(self, text: str) -> str:
+        return amounts.invalid_message()
+
+    def shown(self) -> str:
+        return amounts.show_amount(self.data, self.places)
+
+    def plain(self) -> str:
+        return amounts.plain_amount(self.data)
 
     @property
     def plain_value(self) -> str:
         """The amount in the plain form every locale reads back exactly ("12.50")."""
         return "" if self.data is None else amounts.plain_amount(self.data)
-
-    def stored_values(self) -> list[str]:
-        """What a draft keeps: the plain form, or the text typed when it is no amount."""
-        if self.data is not None and not self.process_errors:
-            return [self.plain_value]
-        return list(self.raw_data or [""])
 
 
 def read_whole_number(text: str) -> int:

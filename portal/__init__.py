@@ -85,6 +85,9 @@ def register_extensions(app: Flask) -> None:
         permissions_policy={"browsing-topics": "()", "camera": "()", "microphone": "()",
                             "geolocation": "()"},
     )
+    from portal.compression import init_compression
+
+    init_compression(app)
     register_session_hooks()
     app.jinja_env.globals.update(i18n.template_globals())
     from portal import filters

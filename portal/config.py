@@ -144,6 +144,7 @@ def from_environment() -> dict:
         or f"sqlite:///{data_dir / 'portal.db'}",
         "SECRET_KEY": load_secret_key(data_dir),
         "PORTAL_HTTPS": https,
+        "COMPRESS_RESPONSES": _env_bool("COMPRESS_RESPONSES", True),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
@@ -262,6 +263,12 @@ class Defaults:
     SESSION_IDLE_MINUTES_OFFICE = 15
     SESSION_MAX_HOURS = 12
     SESSION_WARNING_MINUTES = 2
+    # Responses of these types and at least COMPRESS_MIN_SIZE bytes go compressed
+    # (portal.compression); off with COMPRESS_RESPONSES=0 where a proxy in front compresses.
+    COMPRESS_RESPONSES = True
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml", "text/plain"]
+    COMPRESS_MIN_SIZE = 500
     SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_TIMEOUT = 10

@@ -187,8 +187,8 @@ class Sweep:
     """The users, their worlds, and what the office's pages name."""
 
     def __init__(self, app, users):
+        from payments.fees import load_tariff
         from portal.seed import TARIFF_FILE
-        from tests.filings.conftest import load_tariff
 
         self.app, self.events = app, 0
         self.schedule_id = load_tariff(TARIFF_FILE).id

@@ -341,3 +341,44 @@ def smtp_server():
     controller.start()
     yield controller, inbox
     controller.stop()
+
+
+@pytest.fixture
+def tariff(app):
+    """The demo tariff, in force since 2026-01-01."""
+    from payments.fees import load_tariff
+    from portal.seed import TARIFF_FILE
+
+    schedule = load_tariff(TARIFF_FILE)
+    db.session.commit()
+    return schedule
+
+
+@pytest.fixture
+def deposit(users):
+    """The agent's firm's deposit account with 5,000,000 KHR."""
+    from decimal import Decimal
+
+    from payments.providers.deposit_account import move, open_account
+
+    account = open_account(users["agent"], "KHR")
+    move(account, Decimal("5000000"), "top_up", note="opening balance")
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def refusals(monkeypatch) -> list[str]:
+    """The requests the role check itself refused (rather than a view not finding an object)."""
+    from flask import request
+
+    from portal.auth import access
+
+    refused, real_abort = [], access.abort
+
+    def abort(code, *args, **kwargs):
+        refused.append(f"{request.method} {request.path}")
+        real_abort(code, *args, **kwargs)
+
+    monkeypatch.setattr(access, "abort", abort)
+    return refused

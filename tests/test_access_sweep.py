@@ -199,23 +199,6 @@ def sweep(app, users):
     return Sweep(app, users)
 
 
-@pytest.fixture
-def refusals(monkeypatch) -> list[str]:
-    """The requests the role check itself refused (rather than a view not finding an object)."""
-    from flask import request
-
-    from portal.auth import access
-
-    refused, real_abort = [], access.abort
-
-    def abort(code, *args, **kwargs):
-        refused.append(f"{request.method} {request.path}")
-        real_abort(code, *args, **kwargs)
-
-    monkeypatch.setattr(access, "abort", abort)
-    return refused
-
-
 # --- the table is complete ------------------------------------------------------------------
 
 def test_every_url_with_an_id_has_a_filler(app):

@@ -31,27 +31,6 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 
 
 @pytest.fixture
-def tariff(app):
-    from payments.fees import load_tariff
-    from portal.seed import TARIFF_FILE
-
-    schedule = load_tariff(TARIFF_FILE)
-    db.session.commit()
-    return schedule
-
-
-@pytest.fixture
-def deposit(users):
-    """The agent's firm's deposit account with 5,000,000 KHR."""
-    from payments.providers.deposit_account import move, open_account
-
-    account = open_account(users["agent"], "KHR")
-    move(account, Decimal("5000000"), "top_up", note="opening balance")
-    db.session.commit()
-    return account
-
-
-@pytest.fixture
 def in_locale(app):
     from contextlib import contextmanager
 

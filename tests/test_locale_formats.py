@@ -33,7 +33,7 @@ from tests.tracking import conftest as tracking_fixtures
 from tests.tracking.conftest import accepted
 
 # The fixtures of the filings and tracking tests, used here too.
-agent, applicant, tariff = filing_fixtures.agent, filing_fixtures.applicant, filing_fixtures.tariff
+agent, applicant = filing_fixtures.agent, filing_fixtures.applicant
 statuses = tracking_fixtures.statuses
 
 RLM = "\u200f"

@@ -21,8 +21,8 @@ from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES
 from portal.office.models import Office
 from tests.conftest import Browser
-from tests.filings.conftest import APPLICANT, COMPLETE, complete_draft, tariff  # noqa: F401
-from tests.orders.conftest import checkout, deposit, order_id_of  # noqa: F401
+from tests.filings.conftest import APPLICANT, COMPLETE, complete_draft  # noqa: F401
+from tests.orders.conftest import checkout, order_id_of  # noqa: F401
 from tests.tracking.conftest import accepted, statuses  # noqa: F401
 
 TRANSLATED = [code for code in LOCALES if code != "en"]

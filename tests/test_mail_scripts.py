@@ -13,8 +13,8 @@ from payments.models import Order
 from portal.extensions import db
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD, make_user, stored_mails
-from tests.filings.conftest import agent, tariff  # noqa: F401  (fixtures)
-from tests.orders.conftest import checkout, deposit, fill_cart, order_id_of  # noqa: F401
+from tests.filings.conftest import agent  # noqa: F401  (fixtures)
+from tests.orders.conftest import checkout, fill_cart, order_id_of  # noqa: F401
 
 SCRIPTS = {
     "ar": re.compile("[\u0600-\u06ff]"),

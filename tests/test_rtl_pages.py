@@ -14,8 +14,8 @@ from portal.extensions import db
 from portal.filings.models import Filing
 from portal.receipts.models import Receipt
 from tests.conftest import Browser
-from tests.filings.conftest import agent, complete_draft, tariff  # noqa: F401  (fixtures)
-from tests.orders.conftest import checkout, deposit, fill_cart, order_id_of  # noqa: F401
+from tests.filings.conftest import agent, complete_draft  # noqa: F401  (fixtures)
+from tests.orders.conftest import checkout, fill_cart, order_id_of  # noqa: F401
 from tests.tracking.conftest import accepted
 
 OFFICE_NUMBER = "TM/2026/000123"

@@ -19,7 +19,7 @@ from wtforms import FieldList, FormField
 
 from forms.applications.base import ApplicationForm
 from forms.applications.registry import APPLICATION_FORMS
-from forms.base import walk_errors
+from forms.base import CONTROL_CHARACTERS, walk_errors
 from forms.parts.priority import priority_problem
 from payments.fees import office_today
 from portal.auth.models import Role, User
@@ -95,7 +95,9 @@ def form_to_pairs(form) -> list[list[str]]:
             values = field.stored_values()
         else:
             values = field.raw_data or [_shown_value(field)]
-        pairs.extend([field.name, str(v)] for v in values)
+        # A draft keeps what was typed, but not the control characters no one types (NUL:
+        # PostgreSQL refuses it): the form's check reports them, the draft drops them.
+        pairs.extend([field.name, CONTROL_CHARACTERS.sub("", str(v))] for v in values)
     return pairs
 
 

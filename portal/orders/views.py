@@ -124,10 +124,8 @@ def index():
 def order(order_id: int):
     order = _order_or_404(order_id)
     receipt = ensure_receipts(order) if order.state is OrderState.PAID else None
-    acks = {r.filing_id: r for r in db.session.scalars(select(Receipt).where(
-        Receipt.order_id == order.id, Receipt.kind == "acknowledgement"))}
     return render_template("orders/order.html", order=order, payment=order.payment,
-                           receipt=receipt, acks=acks, notes=credit_notes(order))
+                           receipt=receipt, notes=credit_notes(order))
 
 
 def _send(receipt: Receipt | None):
@@ -146,7 +144,8 @@ def receipt(order_id: int):
 @filer_required
 def acknowledgement(order_id: int, filing_id: int):
     order = _order_or_404(order_id)
-    ensure_receipts(order) if order.state is OrderState.PAID else None
+    if order.state is OrderState.PAID:
+        ensure_receipts(order, filing_id)
     return _send(find_receipt(order, "acknowledgement", filing_id))
 
 

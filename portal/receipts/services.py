@@ -52,7 +52,9 @@ def issue_order_receipts(order_id: int) -> None:
     db.session.commit()
 
 
-def _issue(order_id: int) -> Receipt | None:
+def _issue(order_id: int, acknowledgements: set[int] | None = None) -> Receipt | None:
+    """The receipt and the acknowledgements still missing: of every filing, or of the
+    filings in `acknowledgements` only."""
     order = db.session.get(Order, order_id)
     if order is None or order.state is not OrderState.PAID:
         return None
@@ -63,6 +65,8 @@ def _issue(order_id: int) -> Receipt | None:
                          _render("receipt", receipt_context(order, number)))
         _mail_receipt(order, receipt)
     for item in order.items:
+        if acknowledgements is not None and item.filing_id not in acknowledgements:
+            continue
         if find_receipt(order, "acknowledgement", item.filing_id) is None:
             number = f"{item.filing.portal_number}-ACK"
             context = acknowledgement_context(order, item, receipt.number)
@@ -77,15 +81,20 @@ def find_receipt(order: Order, kind: str = "receipt", filing_id: int | None = No
         if filing_id is not None else Receipt.filing_id.is_(None)))
 
 
-def ensure_receipts(order: Order) -> Receipt | None:
-    """The order's receipt, issuing it now if the after-commit run did not. When another
-    process issues it at the same moment, its receipt is the one (one per order, enforced)."""
+def ensure_receipts(order: Order, filing_id: int | None = None) -> Receipt | None:
+    """The order's receipt, issuing it now if the background job has not yet; with
+    `filing_id`, that filing's acknowledgement too. Only what is asked for is rendered in the
+    request (a 200-filing order's acknowledgements are the job's work: rendered here, they
+    took minutes). When another process issues one at the same moment, its document is the
+    one (one per order and filing, enforced)."""
     receipt = find_receipt(order)
-    if receipt is not None or order.state is not OrderState.PAID:
+    wanted = set() if filing_id is None else {filing_id}
+    if order.state is not OrderState.PAID or (receipt is not None and (
+            filing_id is None or find_receipt(order, "acknowledgement", filing_id))):
         return receipt
     try:
         with db.session.begin_nested():
-            return _issue(order.id)
+            return _issue(order.id, wanted)
     except IntegrityError:
         return find_receipt(order)
 

@@ -6,8 +6,8 @@ import pytest
 
 from portal.api.models import create_client
 from portal.extensions import db
-from tests.filings.conftest import agent, applicant, tariff  # noqa: F401
-from tests.orders.conftest import checkout, deposit, fill_cart  # noqa: F401
+from tests.filings.conftest import agent, applicant  # noqa: F401
+from tests.orders.conftest import checkout, fill_cart  # noqa: F401
 
 
 def bearer(token: str) -> dict:

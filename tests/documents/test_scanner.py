@@ -15,7 +15,6 @@ from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 from sqlalchemy import func, select
 
-from payments.fees import load_tariff
 from portal.api.models import create_client
 from portal.audit import AuditEntry
 from portal.clients.models import PowerOfAttorney
@@ -33,7 +32,6 @@ from portal.documents.scanner import (
 )
 from portal.extensions import db
 from portal.filings.models import Filing
-from portal.seed import TARIFF_FILE
 from portal.tracking.models import Notification
 from tests.backoffice.test_connector import accepted
 from tests.conftest import Browser, csrf_token
@@ -83,12 +81,6 @@ def settings(clamd: FakeClamd, transport: str) -> dict:
 
 def client_for(clamd: FakeClamd, transport: str, timeout: float = 2.0) -> ClamdScanner:
     return scanner_from_config({**settings(clamd, transport), "CLAMD_TIMEOUT_SECONDS": timeout})
-
-
-@pytest.fixture
-def tariff(app):
-    load_tariff(TARIFF_FILE)
-    db.session.commit()
 
 
 @pytest.fixture

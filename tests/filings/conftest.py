@@ -9,8 +9,6 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from payments.fees import load_tariff
-from portal.seed import TARIFF_FILE
 from tests.conftest import Browser
 
 COMPLETE = {
@@ -62,15 +60,6 @@ def png_bytes(size=(120, 80)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture
-def tariff(app):
-    from portal.extensions import db
-
-    schedule = load_tariff(TARIFF_FILE)
-    db.session.commit()
-    return schedule
 
 
 @pytest.fixture

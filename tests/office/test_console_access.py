@@ -92,33 +92,17 @@ def methods_of(rule: Rule) -> list[str]:
 @pytest.fixture
 def objects(app, users):
     """Something of each kind, so that the URLs name objects that exist."""
+    from payments.fees import load_tariff
     from payments.providers.deposit_account import open_account
     from portal.api.models import create_client
     from portal.demo_filings import seed_filings
-    from tests.filings.conftest import TARIFF_FILE, load_tariff
+    from portal.seed import TARIFF_FILE
 
     load_tariff(TARIFF_FILE)
     seed_filings(users["agent"], 2, delivered=0.5)
     open_account(users["agent"], "KHR")
     create_client("Sweep client", ["submissions:read"])
     db.session.commit()
-
-
-@pytest.fixture
-def refusals(monkeypatch) -> list[str]:
-    """The requests the role check itself refused (rather than a view not finding an object)."""
-    from flask import request
-
-    from portal.auth import access
-
-    refused, real_abort = [], access.abort
-
-    def abort(code, *args, **kwargs):
-        refused.append(f"{request.method} {request.path}")
-        real_abort(code, *args, **kwargs)
-
-    monkeypatch.setattr(access, "abort", abort)
-    return refused
 
 
 def logged_in(app, email: str) -> tuple[Browser, str]:

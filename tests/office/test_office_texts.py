@@ -84,9 +84,10 @@ def test_pages_show_the_name_in_the_readers_language(app, office, users):
 
 
 def test_mails_and_receipts_name_the_office_in_the_readers_language(app, office, users):
+    from payments.fees import load_tariff
     from portal.mail import build_message
     from portal.receipts.services import receipt_context
-    from tests.filings.conftest import TARIFF_FILE, load_tariff
+    from portal.seed import TARIFF_FILE
     from tests.orders.conftest import checkout, fill_cart
 
     message = build_message("agent@example.org", "Password", "password_changed", "fr",

@@ -30,7 +30,7 @@ from portal.filings.models import FilingStatus
 from portal.office.money import PAGE_SIZE
 from portal.timeutil import utcnow
 from tests.conftest import Browser, mail_text, make_user, stored_mails
-from tests.filings.conftest import agent, applicant, tariff  # noqa: F401  (fixtures)
+from tests.filings.conftest import agent, applicant  # noqa: F401  (fixtures)
 from tests.orders.conftest import checkout, fill_cart, order_id_of
 
 

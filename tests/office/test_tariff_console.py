@@ -66,26 +66,6 @@ def agent(app, users):
     return logged_in(app, "agent@example.org")
 
 
-@pytest.fixture
-def tariff(app):
-    """The demo tariff, in force since 2026-01-01."""
-    from payments.fees import load_tariff
-
-    schedule = load_tariff(TARIFF_FILE)
-    db.session.commit()
-    return schedule
-
-
-@pytest.fixture
-def deposit(users):
-    from payments.providers.deposit_account import move, open_account
-
-    account = open_account(users["agent"], "KHR")
-    move(account, Decimal("5000000"), "top_up", note="opening balance")
-    db.session.commit()
-    return account
-
-
 def versions() -> int:
     return db.session.scalar(select(func.count(FeeSchedule.id)))
 

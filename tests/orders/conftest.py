@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal
 
-import pytest
-
-from payments.providers.deposit_account import move, open_account
-from portal.extensions import db
 from tests.filings.conftest import (  # noqa: F401  (fixtures)
     agent,
     applicant,
     complete_draft,
-    tariff,
 )
 
 ORDER_URL = re.compile(r"/orders/(\d+)")
@@ -39,13 +33,4 @@ def checkout(web, method: str, key: str | None = None):
 
 def order_id_of(response) -> int:
     return int(ORDER_URL.search(response.headers["Location"]).group(1))
-
-
-@pytest.fixture
-def deposit(users):
-    """The agent's firm's deposit account with 5,000,000 KHR."""
-    account = open_account(users["agent"], "KHR")
-    move(account, Decimal("5000000"), "top_up", note="opening balance")
-    db.session.commit()
-    return account
 from tests.payments.stripe_server import localstripe_url, stripe_app  # noqa: E402,F401

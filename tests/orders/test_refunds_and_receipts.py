@@ -190,3 +190,38 @@ def test_an_order_has_one_batch_receipt_even_when_issued_twice_at_once(app, paid
         with db.session.begin_nested():
             db.session.add(duplicate)
     assert ensure_receipts(paid_order).id == first.id
+
+
+def test_without_the_job_a_request_renders_only_what_it_shows(app, agent, paid_order):
+    """When the background job has not issued an order's documents yet, the order's page and
+    its receipt render the receipt alone (a 200-filing order's acknowledgements took minutes
+    inside the request); an acknowledgement is rendered when it is asked for, once."""
+    db.session.execute(Receipt.__table__.delete().where(Receipt.order_id == paid_order.id))
+    db.session.commit()
+
+    def kinds() -> list[tuple[str, int | None]]:
+        return sorted((r.kind, r.filing_id or 0) for r in db.session.scalars(
+            select(Receipt).where(Receipt.order_id == paid_order.id)))
+
+    html = agent.get(f"/orders/{paid_order.id}").get_data(as_text=True)
+    assert kinds() == [("receipt", 0)]
+    first, second = (item.filing_id for item in paid_order.items)
+    for filing_id in (first, second):  # offered though not rendered yet
+        assert f"/orders/{paid_order.id}/acknowledgement/{filing_id}" in html
+    r = agent.get(f"/orders/{paid_order.id}/receipt")
+    assert r.status_code == 200
+    r.close()
+    assert kinds() == [("receipt", 0)]
+    r = agent.get(f"/orders/{paid_order.id}/acknowledgement/{second}")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert paid_order.items[1].filing.portal_number in pdf_text(r.get_data())
+    r.close()
+    r = agent.get(f"/orders/{paid_order.id}/acknowledgement/{second}")  # again: not twice
+    assert r.status_code == 200
+    r.close()
+    assert kinds() == [("acknowledgement", second), ("receipt", 0)]
+    from portal.receipts.services import issue_order_receipts
+
+    issue_order_receipts(paid_order.id)  # the job, late: the rest, nothing twice
+    assert kinds() == sorted([("acknowledgement", first), ("acknowledgement", second),
+                              ("receipt", 0)])

@@ -351,7 +351,8 @@ def test_start_creates_one_intent_per_payment(stripe_app, payment):
 
     raw = stripe_client().v1.payment_intents.retrieve(started.provider_reference)
     assert (raw.amount, raw.currency, raw.description) == (150000, "khr", payment.order.number)
-    assert raw.metadata.to_dict() == {"order": payment.order.number, "payment": str(payment.id)}
+    assert raw.metadata.to_dict() == {"order": payment.order.number,
+                                      "checkout": payment.idempotency_key}
     # A checkout posted twice starts the same payment twice: one intent.
     assert StripeProvider().start(payment).provider_reference == started.provider_reference
 

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from payments.fees import office_today
-from tests.filings.conftest import agent, applicant, pdf_bytes, save, tariff  # noqa: F401
-from tests.orders.conftest import deposit  # noqa: F401
+from tests.filings.conftest import agent, applicant, pdf_bytes, save  # noqa: F401
 
 EDIT_URL = re.compile(r"/filings/(\d+)/edit")
 HOLDER = {"holder-name": "Sokha Chan", "holder-name_local": "សុខា ចាន់",

@@ -8,8 +8,7 @@ from portal.extensions import db
 from portal.filings.models import Filing, FilingStatus
 from portal.seed import seed_statuses
 from portal.timeutil import utcnow
-from tests.filings.conftest import agent, applicant, complete_draft, tariff  # noqa: F401
-from tests.orders.conftest import deposit  # noqa: F401
+from tests.filings.conftest import agent, applicant, complete_draft  # noqa: F401
 
 
 @pytest.fixture

@@ -36,11 +36,13 @@ class StripeProvider(PaymentProvider):
 
     def start(self, payment: Payment) -> Started:
         # The payment's idempotency key is the checkout's: a checkout posted twice reaches
-        # Stripe twice but creates one intent.
+        # Stripe twice but creates one intent. Stripe refuses a key reused with other
+        # parameters, so they hold nothing a retry after a rollback would change (a database
+        # id: PostgreSQL's sequences do not give numbers back).
         number = payment.order.number
         intent = create_intent(payment.amount, payment.currency,
                                idempotency_key=payment.idempotency_key, description=number,
-                               metadata={"order": number, "payment": str(payment.id)})
+                               metadata={"order": number, "checkout": payment.idempotency_key})
         return Started(state="pending", provider_reference=intent.id,
                        data={"client_secret": intent.client_secret,
                              "publishable_key": current_app.config.get(

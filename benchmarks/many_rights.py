@@ -1,7 +1,7 @@
 """Server time of a request naming many rights: adding them from a list, saving the draft (which
 runs the check before filing), pricing it, and rendering its page, by the number of rights.
 
-    .venv/bin/python benchmarks/requests.py [--rights 10 300 1000] [--database-url URL]
+    .venv/bin/python benchmarks/many_rights.py [--rights 10 300 1000] [--database-url URL]
 
 Builds a throwaway database (SQLite in a temporary folder unless --database-url names an empty
 PostgreSQL database), an agent, and for each size a renewal of N trademark registrations pasted

@@ -1,0 +1,1 @@
+"""Real processes that SIGKILL themselves at named points (see tests/test_crash_points.py)."""
