@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
+from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, Form, FormField
 from wtforms.validators import ValidationError
 
@@ -111,6 +112,15 @@ class PortalForm(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             return bind_refusing_control_characters(unbound_field, form, options)
+
+        def wrap_formdata(self, form, formdata):
+            """Without the parts of a hand-made multipart body that have no name (Werkzeug
+            keeps them under None, which the lists of sub-forms cannot read)."""
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is not None and None in formdata:
+                formdata = MultiDict([(key, value) for key, value in formdata.items(multi=True)
+                                      if key is not None])
+            return formdata
 
     def error_list(self) -> list[tuple[str, str, str]]:
         return list(walk_errors(self))

@@ -63,3 +63,24 @@ def test_a_draft_keeps_what_was_typed_without_control_characters(app, users):
     filing = db.session.get(Filing, filing_id)
     assert filing.reference == "MK-001"
     assert ["mark_text", "MEKONG GOLD"] in filing.form_data
+
+
+def test_a_multipart_part_without_a_name_is_ignored(app, users):
+    """Werkzeug keeps a part without a name under the key None, on which the lists of sub-forms
+    (FieldList) failed: a 500 on every page with a list (the fuzz found it on the requests)."""
+    from portal.filings.models import Filing
+    from tests.conftest import csrf_token
+    from tests.filings.conftest import start
+
+    web = Browser(app.test_client())
+    web.login("applicant@example.org")
+    filing_id = start(web, "trademark")
+    url = f"/filings/{filing_id}/edit"
+    csrf = csrf_token(web.get(url).get_data(as_text=True))
+    body = (f'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
+            '--B\r\nContent-Disposition: form-data; name="reference"\r\n\r\nMK-9\r\n'
+            '--B\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n'
+            '--B\r\nContent-Disposition: form-data; name="action"\r\n\r\nsave\r\n--B--\r\n')
+    r = web.client.post(url, data=body.encode(), content_type="multipart/form-data; boundary=B")
+    assert r.status_code == 302
+    assert ["reference", "MK-9"] in db.session.get(Filing, filing_id).form_data

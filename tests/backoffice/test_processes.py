@@ -151,7 +151,7 @@ def test_scale_out_two_celery_workers_deliver_everything_once_and_run_jobs(datab
                               "-n", "second@%h", "--concurrency", "2", "--loglevel", "INFO"],
                              env=env, stdout=log, stderr=subprocess.STDOUT)]
         try:
-            wait_for(lambda: states(app) == {"delivered": 60}, 90, "every delivery")
+            wait_for(lambda: states(app) == {"delivered": 60}, 300, "every delivery")
             # A job written with a transaction goes to the workers when it commits.
             with app.app_context():
                 from portal.auth.models import User
