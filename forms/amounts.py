@@ -47,6 +47,9 @@ from flask_babel import gettext as _
 from forms import dates
 
 MAX_LENGTH = 40  # far beyond any amount; longer text is not an amount someone typed
+# Nor is a thousand trillion: amounts are kept as NUMERIC(14, 2), and Babel cannot show a
+# number of more digits than Decimal's context holds (28).
+TOO_LARGE = Decimal(10) ** 15
 EXAMPLE = Decimal("1250.50")
 _PLAIN = re.compile(r"[+-]?\d+(?:\.(\d+))?")
 _SPACES_BETWEEN_DIGITS = re.compile(r"(?<=\d)\s+(?=\d)")
@@ -57,8 +60,15 @@ def _locale(locale=None) -> Locale:
 
 
 def read_amount(text: str, locale=None) -> Decimal:
-    """The amount written in `text` (see the module's rules); ValueError when it is none or
-    could be read two ways."""
+    """The amount written in `text` (see the module's rules); ValueError when it is none,
+    could be read two ways, or is beyond any amount (`TOO_LARGE`)."""
+    value = _read_amount(text, locale)
+    if not value.is_finite() or abs(value) >= TOO_LARGE:
+        raise ValueError(f"not an amount: {text!r}")
+    return value
+
+
+def _read_amount(text: str, locale=None) -> Decimal:
     loc = _locale(locale)
     point, group = get_decimal_symbol(loc), get_group_symbol(loc)
     cleaned = (dates.ascii_digits(text).replace("\u2212", "-")  # the minus sign
