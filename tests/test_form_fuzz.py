@@ -65,9 +65,11 @@ REQUEST_KINDS = {  # a request type and a kind of right it applies to
     "correction": "trademark", "restoration": "trademark", "division": "trademark",
     "limitation": "trademark",
 }
-# Answers of 200 that are the form's success: the JSON endpoints of the page's scripts, and the
-# pages that show a new secret once (a calendar address, a token, recovery codes).
+# Answers of 200 that are the form's success: the JSON endpoints of the page's scripts, the
+# pages that show a new secret once (a calendar address, a token, recovery codes), and the
+# password reset's "sent" page (the same whether the account exists or not).
 SUCCEEDS_WITH_200 = {"filings.autosave", "filings.fees", "auth.session_keepalive",
+                     "auth.forgot_password",
                      "calendar.settings", "auth.create_token", "office.create_api_client",
                      "auth.second_factor_recovery_codes", "auth.second_factor"}
 # Tables a refused form may write to by design: the audit log's record of a wrong password or
