@@ -263,13 +263,13 @@ class Defaults:
     SESSION_IDLE_MINUTES_OFFICE = 15
     SESSION_MAX_HOURS = 12
     SESSION_WARNING_MINUTES = 2
+    SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
     # Responses of these types and at least COMPRESS_MIN_SIZE bytes go compressed
     # (portal.compression); off with COMPRESS_RESPONSES=0 where a proxy in front compresses.
     COMPRESS_RESPONSES = True
     COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
                           "application/json", "image/svg+xml", "text/plain"]
     COMPRESS_MIN_SIZE = 500
-    SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_TIMEOUT = 10
     JOB_MAX_ATTEMPTS = 8

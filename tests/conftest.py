@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -172,10 +173,10 @@ def config_overrides():
     return {}
 
 
-@pytest.fixture
-def app(database_url, tmp_path, config_overrides):
-    """The app, with every database change of the test rolled back at the end."""
-    app = create_app({**base_config(tmp_path / "data", database_url), **config_overrides})
+@contextmanager
+def rolled_back(app):
+    """`app` in its app context, with the test office, and every database change made inside
+    rolled back at the end (the commits of the code under test are savepoints)."""
     app.test_client_class = IsolatedClient
     with app.app_context():
         connection = db.engine.connect()
@@ -199,6 +200,14 @@ def app(database_url, tmp_path, config_overrides):
             outer.rollback()
             connection.close()
             db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    """The app, with every database change of the test rolled back at the end."""
+    with rolled_back(create_app({**base_config(tmp_path / "data", database_url),
+                                 **config_overrides})) as app:
+        yield app
 
 
 @pytest.fixture
@@ -300,6 +309,11 @@ def make_user(email: str, role: Role = Role.APPLICANT, *, confirmed: bool = True
 @pytest.fixture
 def users(app):
     """One confirmed account of each role."""
+    return role_accounts()
+
+
+def role_accounts() -> dict:
+    """One confirmed account of each role (the `users` fixture's)."""
     return {
         "applicant": make_user("applicant@example.org", Role.APPLICANT, full_name="Sokha Chan"),
         "agent": make_user("agent@example.org", Role.AGENT, full_name="Vanna Keo",

@@ -22,24 +22,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from flask_sqlalchemy.session import _app_ctx_id
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from payments.fees import office_today
 from portal import create_app
 from portal.auth.models import Role
 from portal.extensions import db, limiter
-from portal.office.models import Office
 from tests.access_world import Sweep, logged_in
 from tests.conftest import (
     PASSWORD,
     Browser,
-    IsolatedClient,
     base_config,
     csrf_token,
     make_user,
+    role_accounts,
+    rolled_back,
 )
 from tests.fuzz_forms import Field, Form, form_posting_to, hostile_post
 
@@ -315,35 +313,8 @@ TARGETS = targets()
 @pytest.fixture(scope="module")
 def world(database_url, tmp_path_factory):
     app = create_app(base_config(tmp_path_factory.mktemp("fuzz") / "data", database_url))
-    app.test_client_class = IsolatedClient
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-            scopefunc=_app_ctx_id)
-        limiter.reset()
-        try:
-            db.session.add(Office(name="Test Intellectual Property Office", short_name="TIPO",
-                                  country_code="KH", currency="KHR",
-                                  timezone="Asia/Phnom_Penh", default_locale="en",
-                                  address="1 Test Street, Phnom Penh"))
-            db.session.commit()
-            users = {
-                "applicant": make_user("applicant@example.org", full_name="Sokha Chan"),
-                "agent": make_user("agent@example.org", Role.AGENT, full_name="Vanna Keo",
-                                   organisation="Mekong IP", agent_number="KH-AG-1"),
-                "staff": make_user("staff@example.org", Role.STAFF, full_name="Dara Sok"),
-                "admin": make_user("admin@example.org", Role.ADMIN, full_name="Bopha Lim"),
-            }
-            yield World(app, users)
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
-            db.engine.dispose()
+    with rolled_back(app):
+        yield World(app, role_accounts())
 
 
 @pytest.fixture

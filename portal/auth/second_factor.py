@@ -38,8 +38,9 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
 
 from portal.audit import audit
-from portal.auth.models import RecoveryCode, Role, User, new_session_token
+from portal.auth.models import RecoveryCode, Role, User
 from portal.auth.services import AccountError, WrongPassword, check_password
+from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.mail import queue_mail
 from portal.timeutil import utcnow
@@ -326,7 +327,7 @@ def reset(user: User, *, by: User | None = None, actor: str | None = None) -> bo
     before = {"second_factor": has_second_factor(user)}
     _clear(user)
     user.second_factor_must_enrol = True
-    user.session_token = new_session_token()
+    end_sessions(user)
     audit("second_factor.reset", user=by, actor=actor, obj=user, before=before,
           after={"second_factor": False, "must_enrol": True})
     _mail(user, _l("An administrator of the office reset the second factor of your account. "

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import audit
-from portal.auth.models import Firm, PartyKind, Role, User, UserSession, new_session_token
+from portal.auth.models import Firm, PartyKind, Role, User, UserSession
 from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.i18n import is_supported
@@ -219,7 +219,6 @@ def set_password(user: User, password: str, *, keep: UserSession | None = None) 
     """The new password ends every login of the user but `keep` (the one that changed it)."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
     end_sessions(user, keep=keep)
 
 
@@ -263,14 +262,12 @@ def change_password(user: User, current: str, new_password: str, *,
 
 def end_other_sessions(user: User, keep: UserSession | None) -> None:
     """Every login of the user but `keep` ends, with its remember-me cookie."""
-    user.session_token = new_session_token()
     ended = end_sessions(user, keep=keep)
     audit("sessions.ended", user=user, obj=user, sessions=ended)
 
 
 def end_all_sessions(user: User) -> None:
     """"Log out everywhere": every login of the user ends, this one too."""
-    user.session_token = new_session_token()
     ended = end_sessions(user)
     audit("sessions.ended_everywhere", user=user, obj=user, sessions=ended)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, jsonify, redirect, render_template, session, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from forms.account import LogoutForm
 from portal.auth import services, sessions
@@ -41,8 +41,7 @@ def sessions_page():
 def end_everywhere():
     if LogoutForm().validate_on_submit():
         services.end_all_sessions(current_user._get_current_object())
-        session.clear()
-        logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
+        sessions.forget()
         flash(_("You have been logged out everywhere, on this device too."), "success")
         return redirect(url_for("auth.login"))
     return redirect(url_for("auth.sessions"))

@@ -32,7 +32,7 @@ from sqlalchemy import delete, func, select
 
 from portal.audit import audit
 from portal.auth.access import safe_next
-from portal.auth.models import User, UserSession
+from portal.auth.models import User, UserSession, new_session_token
 from portal.extensions import db
 
 SEEN = "seen_at"  # the session's last activity, in seconds since the epoch
@@ -144,7 +144,11 @@ def end_session() -> None:
 
 
 def end_sessions(user: User, *, keep: UserSession | None = None) -> int:
-    """End every login of `user` but `keep`; returns how many there were."""
+    """End every login of `user` but `keep` (a new password, logging out everywhere, a reset
+    second factor, a disabled account): the user's session token, which every cookie carries,
+    is rotated (`keep` goes on under the new one with `carry_on`) and the rows deleted.
+    Returns how many logins ended."""
+    user.session_token = new_session_token()
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep.id)
@@ -212,8 +216,7 @@ def keep_alive() -> None:
 
 def ended_message(user: User, reason: str) -> str:
     if reason == "idle":
-        minutes = current_app.config["SESSION_IDLE_MINUTES_OFFICE" if user.role.is_office
-                                      else "SESSION_IDLE_MINUTES"]
+        minutes = idle_seconds(user) / 60
         return ngettext("Your session ended after %(num)d minute without activity. Log in "
                         "again to go on.",
                         "Your session ended after %(num)d minutes without activity. Log in "
@@ -222,6 +225,13 @@ def ended_message(user: User, reason: str) -> str:
                     "to go on.",
                     "Your session ended: a session lasts at most %(num)d hours. Log in again "
                     "to go on.", max_hours())
+
+
+def forget() -> None:
+    """Drop this browser's login: the session cookie's content, then Flask-Login's user (after
+    the clear: it asks for the remember-me cookie to be deleted)."""
+    session.clear()
+    logout_user()
 
 
 def _wants_json() -> bool:
@@ -248,8 +258,7 @@ def _expire(user: User, live: UserSession, reason: str):
     if gone:  # two requests at once may find the same end: one entry
         audit("session.expired", user=user, obj=user, reason=reason)
     message = ended_message(user, reason)
-    session.clear()
-    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
+    forget()
     flash(message, "info")
     if _wants_json():
         return jsonify(error={"code": 401, "message": message}), 401

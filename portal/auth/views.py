@@ -177,8 +177,7 @@ def logout():
     if form.validate_on_submit() and current_user.is_authenticated:
         services.record_logout(current_user._get_current_object())
         sessions.end_session()
-        session.clear()
-        logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
+        sessions.forget()
         flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

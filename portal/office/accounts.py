@@ -10,8 +10,9 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.api.models import ApiClient, create_client
 from portal.audit import AuditEntry, audit
-from portal.auth.models import Firm, Role, User, new_session_token
+from portal.auth.models import Firm, Role, User
 from portal.auth.services import change_role
+from portal.auth.sessions import end_sessions
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -103,8 +104,7 @@ def disable_user(user: User, by: User) -> bool:
     if not user.active:
         return False
     user.active = False
-    # The session's identity holds this token: every open session is refused on its next request.
-    user.session_token = new_session_token()
+    end_sessions(user)  # every open session is refused on its next request
     audit("account.disabled", user=by, obj=user, before={"active": True},
           after={"active": False})
     return True

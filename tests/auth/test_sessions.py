@@ -443,6 +443,24 @@ def test_a_password_reset_ends_every_session(app, users):
     assert not logged_in(web)
 
 
+def test_a_disabled_account_and_a_reset_second_factor_end_every_login_on_the_server(app,
+                                                                                     users):
+    """Every way of ending all of an account's logins is one (sessions.end_sessions): the
+    cookies stop working and no row is left to count as a login on the sessions page."""
+    from portal.auth.second_factor import reset
+    from portal.office.accounts import disable_user
+
+    staff, agent = browser(app), browser(app)
+    staff.login("staff@example.org")
+    agent.login("agent@example.org")
+    assert rows(users["staff"]) == rows(users["agent"]) == 1
+    assert reset(users["staff"], by=users["admin"])
+    disable_user(users["agent"], users["admin"])
+    db.session.commit()
+    assert rows(users["staff"]) == rows(users["agent"]) == 0
+    assert not logged_in(staff) and not logged_in(agent)
+
+
 # --- housekeeping and settings -----------------------------------------------------------------
 
 def test_housekeeping_drops_the_rows_of_logins_past_their_lifetime(app, users, clock):

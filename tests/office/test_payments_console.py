@@ -42,12 +42,9 @@ def staff(app, users):
 
 
 @pytest.fixture
-def account(users):
-    """The agent's firm's deposit account with 5,000,000 KHR."""
-    account = open_account(users["agent"], "KHR")
-    move(account, Decimal("5000000"), "top_up", note="opening balance")
-    db.session.commit()
-    return account
+def account(deposit):
+    """The agent's firm's deposit account with 5,000,000 KHR (tests.conftest's `deposit`)."""
+    return deposit
 
 
 @pytest.fixture
